@@ -1,0 +1,80 @@
+namespace CrossLogic.Agent.Configuration;
+
+/// <summary>Checks agent options and says, per key, what is wrong.</summary>
+internal static class AgentOptionsValidator
+{
+    private const int MaxNodeIdLength = 63;
+
+    public static IReadOnlyList<ConfigError> Validate(AgentOptions options)
+    {
+        var errors = new List<ConfigError>();
+
+        if (string.IsNullOrWhiteSpace(options.NodeId))
+        {
+            errors.Add(new("NodeId", "is required"));
+        }
+        else if (!NodeIdFormat.IsValid(options.NodeId))
+        {
+            errors.Add(new("NodeId", $"must be 1-{MaxNodeIdLength} characters of a-z, 0-9 and '-', starting with a letter or digit"));
+        }
+
+        if (!Uri.TryCreate(options.ControlPlane.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            errors.Add(new("ControlPlane:Url", "must be an absolute http:// or https:// URL"));
+        }
+
+        var hasToken = !string.IsNullOrWhiteSpace(options.ControlPlane.Token);
+        var hasTokenFile = !string.IsNullOrWhiteSpace(options.ControlPlane.TokenFile);
+        if (hasToken == hasTokenFile)
+        {
+            errors.Add(new("ControlPlane:Token", "set exactly one of ControlPlane:Token and ControlPlane:TokenFile"));
+        }
+        else if (hasTokenFile && !File.Exists(options.ControlPlane.TokenFile))
+        {
+            errors.Add(new("ControlPlane:TokenFile", $"file '{options.ControlPlane.TokenFile}' does not exist"));
+        }
+
+        if (!System.Net.IPAddress.TryParse(options.Probe.ListenAddress, out _))
+        {
+            errors.Add(new("Probe:ListenAddress", "must be an IP address such as 0.0.0.0 or 127.0.0.1"));
+        }
+
+        if (options.Probe.Port is < 0 or > 65535)
+        {
+            errors.Add(new("Probe:Port", "must be between 0 and 65535"));
+        }
+
+        if (options.Link.EventQueueCapacity is < 16 or > 1_000_000)
+        {
+            errors.Add(new("Link:EventQueueCapacity", "must be between 16 and 1000000"));
+        }
+
+        if (options.Link.ReconnectMinDelayMs < 10)
+        {
+            errors.Add(new("Link:ReconnectMinDelayMs", "must be at least 10"));
+        }
+
+        if (options.Link.ReconnectMaxDelayMs < options.Link.ReconnectMinDelayMs)
+        {
+            errors.Add(new("Link:ReconnectMaxDelayMs", "must not be less than Link:ReconnectMinDelayMs"));
+        }
+
+        if (options.Link.WelcomeTimeoutMs < 100)
+        {
+            errors.Add(new("Link:WelcomeTimeoutMs", "must be at least 100"));
+        }
+
+        if (options.Link.MissedAcksBeforeRedial < 1)
+        {
+            errors.Add(new("Link:MissedAcksBeforeRedial", "must be at least 1"));
+        }
+
+        return errors;
+    }
+}
+
+/// <summary>One problem with one configuration key.</summary>
+internal sealed record ConfigError(string Key, string Reason)
+{
+    public override string ToString() => $"{Key}: {Reason}";
+}
