@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text.Json;
+using CrossLogic.Contracts.V1;
+using CrossLogic.ControlPlane.Auth;
+using CrossLogic.ControlPlane.Link;
+using CrossLogic.ControlPlane.Store;
+using Grpc.Core;
+
+namespace CrossLogic.ControlPlane.Fleet;
+
+/// <summary>The operators' API (gRPC and, through transcoding, REST). Thin: validates, then reads or writes the store.</summary>
+internal sealed class FleetService(NodeStore store, LiveNodeRegistry live) : Contracts.V1.Fleet.FleetBase
+{
+    private const string NodeTokenPrefix = "cln_";
+    private const int MaxLabels = 64;
+
+    public override async Task<CreateNodeResponse> CreateNode(CreateNodeRequest request, ServerCallContext context)
+    {
+        var nodeId = request.NodeId.Length > 0 ? request.NodeId : "n-" + Guid.NewGuid().ToString("N")[..12];
+        if (!AgentMessageValidator.IsValidNodeId(nodeId))
+        {
+            throw Invalid("node_id must be 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit");
+        }
+
+        var spec = request.Node ?? new Node();
+        if (spec.ProbeEndpoint.Length > 255)
+        {
+            throw Invalid("node.probe_endpoint must be at most 255 characters");
+        }
+
+        if (spec.Labels.Count > MaxLabels || spec.Labels.Any(l => l.Key.Length is 0 or > 63 || l.Value.Length > 255))
+        {
+            throw Invalid($"node.labels: at most {MaxLabels}, keys 1-63 characters, values at most 255");
+        }
+
+        var token = TokenHasher.Mint(NodeTokenPrefix);
+        var record = await store.CreateAsync(
+            nodeId,
+            (short)Node.Types.State.Requested,
+            TokenHasher.Hash(token),
+            spec.ProbeEndpoint,
+            JsonSerializer.Serialize(spec.Labels.ToDictionary(l => l.Key, l => l.Value)),
+            context.CancellationToken).ConfigureAwait(false)
+            ?? throw new RpcException(new Status(StatusCode.AlreadyExists, $"node '{nodeId}' already exists"));
+        return new CreateNodeResponse { Node = NodeView.From(record, null), Token = token };
+    }
+
+    public override async Task<Node> GetNode(GetNodeRequest request, ServerCallContext context)
+    {
+        var nodeId = ParseNodeName(request.Name, "name");
+        var record = await store.GetAsync(nodeId, context.CancellationToken).ConfigureAwait(false)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"node '{nodeId}' not found"));
+        return NodeView.From(record, live.Find(nodeId));
+    }
+
+    public override async Task<ListNodesResponse> ListNodes(ListNodesRequest request, ServerCallContext context)
+    {
+        var size = PageToken.Size(request.PageSize);
+        var after = PageToken.Decode(request.PageToken);
+        var records = await store.ListAsync(after, size + 1, context.CancellationToken).ConfigureAwait(false);
+        var response = new ListNodesResponse();
+        response.Nodes.AddRange(records.Take(size).Select(r => NodeView.From(r, live.Find(r.NodeId))));
+        if (records.Count > size)
+        {
+            response.NextPageToken = PageToken.Encode(records[size - 1].NodeId);
+        }
+
+        return response;
+    }
+
+    public override async Task<ListNodeEventsResponse> ListNodeEvents(ListNodeEventsRequest request, ServerCallContext context)
+    {
+        var nodeId = ParseNodeName(request.Parent, "parent");
+        var size = PageToken.Size(request.PageSize);
+        var cursor = PageToken.Decode(request.PageToken);
+        var before = cursor.Length == 0 ? long.MaxValue
+            : long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id
+            : throw Invalid("page_token is not one this API returned");
+        if (cursor.Length == 0 && await store.GetAsync(nodeId, context.CancellationToken).ConfigureAwait(false) is null)
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"node '{nodeId}' not found"));
+        }
+
+        var rows = await store.ListEventsAsync(nodeId, before, size + 1, context.CancellationToken).ConfigureAwait(false);
+        var response = new ListNodeEventsResponse();
+        foreach (var row in rows.Take(size))
+        {
+            var record = new NodeEventRecord
+            {
+                Id = row.Id,
+                NodeId = row.NodeId,
+                Time = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.SpecifyKind(row.Time, DateTimeKind.Utc)),
+                Kind = row.Kind,
+                Reason = row.Reason,
+            };
+            foreach (var (key, value) in JsonSerializer.Deserialize<Dictionary<string, string>>(row.Detail) ?? [])
+            {
+                record.Detail[key] = value;
+            }
+
+            response.Events.Add(record);
+        }
+
+        if (rows.Count > size)
+        {
+            response.NextPageToken = PageToken.Encode(rows[size - 1].Id.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return response;
+    }
+
+    private static string ParseNodeName(string name, string field)
+    {
+        const string prefix = "nodes/";
+        if (!name.StartsWith(prefix, StringComparison.Ordinal) || !AgentMessageValidator.IsValidNodeId(name[prefix.Length..]))
+        {
+            throw Invalid($"{field} must look like 'nodes/{{node_id}}'");
+        }
+
+        return name[prefix.Length..];
+    }
+
+    private static RpcException Invalid(string detail) => new(new Status(StatusCode.InvalidArgument, detail));
+}

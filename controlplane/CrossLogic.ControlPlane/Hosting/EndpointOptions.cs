@@ -1,0 +1,22 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CrossLogic.ControlPlane.Hosting;
+
+/// <summary>
+/// The control plane's two listeners (`ControlPlane:*`). Cleartext HTTP/2 (h2c) needs prior knowledge, and Kestrel
+/// cannot offer HTTP/1.1 and h2c on one cleartext port, so gRPC (agents, grpcurl, the CLI) and REST/HTTP get a port each.
+/// Behind TLS one port could serve both through ALPN.
+/// </summary>
+internal sealed class EndpointOptions
+{
+    /// <summary>Address both listeners bind.</summary>
+    public string ListenAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>gRPC over cleartext HTTP/2: NodeLink, Fleet, reflection, health.</summary>
+    [Range(0, 65535)]
+    public int GrpcPort { get; set; } = 7001;
+
+    /// <summary>HTTP/1.1: the REST facade of Fleet (JSON transcoding).</summary>
+    [Range(0, 65535)]
+    public int HttpPort { get; set; } = 7080;
+}

@@ -1,0 +1,72 @@
+using System.Net;
+using CrossLogic.ControlPlane.Auth;
+using CrossLogic.ControlPlane.Fleet;
+using CrossLogic.ControlPlane.Link;
+using Grpc.Health.V1;
+using Grpc.HealthCheck;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace CrossLogic.ControlPlane.Hosting;
+
+/// <summary>Listeners and the gRPC/REST surface of the control plane.</summary>
+internal static class HostingExtensions
+{
+    public static WebApplicationBuilder UseControlPlaneEndpoints(this WebApplicationBuilder builder)
+    {
+        var endpoints = builder.Configuration.GetSection("ControlPlane").Get<EndpointOptions>() ?? new EndpointOptions();
+        if (!IPAddress.TryParse(endpoints.ListenAddress, out var address))
+        {
+            throw new InvalidOperationException($"ControlPlane:ListenAddress: '{endpoints.ListenAddress}' is not an IP address");
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = 1 << 20;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            // Answer the agents' keepalive pings and catch silent connections from our side too.
+            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(10);
+            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(10);
+            kestrel.Listen(address, endpoints.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(address, endpoints.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
+        });
+        return builder;
+    }
+
+    public static IServiceCollection AddAdminApi(this IServiceCollection services)
+    {
+        services.AddGrpc(grpc =>
+        {
+            grpc.Interceptors.Add<AdminTokenInterceptor>();
+            grpc.MaxReceiveMessageSize = 1 << 20;
+            grpc.EnableDetailedErrors = false;
+        }).AddJsonTranscoding();
+        services.AddGrpcReflection();
+        services.AddSingleton<HealthServiceImpl>();
+        return services;
+    }
+
+    public static WebApplication MapControlPlane(this WebApplication app)
+    {
+        app.MapGrpcService<NodeLinkService>();
+        app.MapGrpcService<FleetService>();
+        app.MapGrpcService<HealthServiceImpl>();
+        app.MapGrpcReflectionService();
+        app.MapGet("/healthz", () => Results.Text("ok"));
+
+        var health = app.Services.GetRequiredService<HealthServiceImpl>();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            health.SetStatus("", HealthCheckResponse.Types.ServingStatus.Serving);
+            health.SetStatus("crosslogic.v1.NodeLink", HealthCheckResponse.Types.ServingStatus.Serving);
+            health.SetStatus("crosslogic.v1.Fleet", HealthCheckResponse.Types.ServingStatus.Serving);
+        });
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            foreach (var service in new[] { "", "crosslogic.v1.NodeLink", "crosslogic.v1.Fleet" })
+            {
+                health.SetStatus(service, HealthCheckResponse.Types.ServingStatus.NotServing);
+            }
+        });
+        return app;
+    }
+}

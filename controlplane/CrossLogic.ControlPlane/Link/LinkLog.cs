@@ -1,0 +1,17 @@
+namespace CrossLogic.ControlPlane.Link;
+
+/// <summary>Link log messages, event ids 1000-1099.</summary>
+internal static partial class LinkLog
+{
+    [LoggerMessage(1000, LogLevel.Information, "Node {NodeId} attached with lease epoch {LeaseEpoch} (agent {AgentVersion})")]
+    public static partial void Attached(ILogger logger, string nodeId, long leaseEpoch, string agentVersion);
+
+    [LoggerMessage(1001, LogLevel.Information, "Node {NodeId} detached (epoch {LeaseEpoch}): {Reason}")]
+    public static partial void Detached(ILogger logger, string nodeId, long leaseEpoch, string reason);
+
+    [LoggerMessage(1002, LogLevel.Error, "Could not record the detach of node {NodeId} (epoch {LeaseEpoch}); the next attach supersedes it")]
+    public static partial void DetachNotRecorded(ILogger logger, Exception exception, string nodeId, long leaseEpoch);
+
+    [LoggerMessage(1003, LogLevel.Warning, "Heartbeat flush of {Count} nodes failed; retrying next interval")]
+    public static partial void FlushFailed(ILogger logger, Exception exception, int count);
+}

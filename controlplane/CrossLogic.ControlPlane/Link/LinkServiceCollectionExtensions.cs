@@ -1,0 +1,15 @@
+namespace CrossLogic.ControlPlane.Link;
+
+/// <summary>Registers the agent link: the stream service, the live-node table, the heartbeat flusher.</summary>
+internal static class LinkServiceCollectionExtensions
+{
+    public static IServiceCollection AddLink(this IServiceCollection services)
+    {
+        services.AddOptions<LinkOptions>().BindConfiguration("Link").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<LiveNodeRegistry>();
+        services.AddSingleton<LinkSessionHandler>();
+        services.AddSingleton<HeartbeatFlusher>();
+        services.AddHostedService(sp => sp.GetRequiredService<HeartbeatFlusher>());
+        return services;
+    }
+}

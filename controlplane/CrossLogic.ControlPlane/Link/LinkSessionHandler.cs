@@ -1,0 +1,152 @@
+using System.Text.Json;
+using CrossLogic.Contracts.V1;
+using CrossLogic.ControlPlane.Store;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace CrossLogic.ControlPlane.Link;
+
+/// <summary>
+/// Runs one attached agent stream after authentication: records the attach (new lease epoch), welcomes the agent,
+/// takes heartbeats into memory, stores events once and acknowledges them, and records the stream's end at once.
+/// </summary>
+internal sealed class LinkSessionHandler(
+    NodeStore store,
+    LiveNodeRegistry registry,
+    IOptions<LinkOptions> options,
+    TimeProvider timeProvider,
+    IHostApplicationLifetime lifetime,
+    ILogger<LinkSessionHandler> logger)
+{
+    private static readonly short[] StatesThatStartOnAttach = [(short)Node.Types.State.Requested, (short)Node.Types.State.Provisioning];
+    private static readonly string ControlPlaneVersion =
+        typeof(LinkSessionHandler).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    public async Task RunAsync(Hello hello, IAsyncStreamReader<AgentMessage> requests, IServerStreamWriter<ControlMessage> responses, CancellationToken callCancelled)
+    {
+        var now = timeProvider.GetUtcNow().UtcDateTime;
+        var attach = new AttachRecord(
+            hello.NodeId,
+            hello.BootId,
+            hello.AgentVersion,
+            hello.Host?.ToByteArray() ?? [],
+            new GpuList(hello.Gpus).ToByteArray(),
+            hello.ProbeEndpoint,
+            now);
+        var (epoch, _) = await store.AttachAsync(attach, (short)Node.Types.State.Starting, StatesThatStartOnAttach, callCancelled).ConfigureAwait(false);
+        var live = new NodeLiveState(hello.NodeId, epoch, now);
+        registry.Attached(live);
+        LinkLog.Attached(logger, hello.NodeId, epoch, hello.AgentVersion);
+
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(callCancelled, lifetime.ApplicationStopping);
+        var agentStart = hello.AgentStartTime.ToDateTime();
+        var reason = "stream ended by the agent";
+        try
+        {
+            await responses.WriteAsync(new ControlMessage
+            {
+                Welcome = new Welcome
+                {
+                    LeaseEpoch = epoch,
+                    HeartbeatInterval = Duration.FromTimeSpan(TimeSpan.FromMilliseconds(options.Value.HeartbeatIntervalMs)),
+                    ControlPlaneVersion = ControlPlaneVersion,
+                },
+            }, stopping.Token).ConfigureAwait(false);
+
+            while (await requests.MoveNext(stopping.Token).ConfigureAwait(false))
+            {
+                var goodbye = await HandleAsync(requests.Current, live, agentStart, responses, stopping.Token).ConfigureAwait(false);
+                if (goodbye is not null)
+                {
+                    reason = "goodbye: " + goodbye;
+                    break;
+                }
+            }
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
+        {
+            reason = "protocol violation: " + ex.Status.Detail;
+            throw;
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            reason = "control plane shutting down";
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
+        {
+            // A killed agent resets its TCP connection: this is how a crash is seen within milliseconds.
+            reason = "stream broken: " + ex.Message;
+        }
+        finally
+        {
+            var snapshot = live.Snapshot();
+            live.Disconnected(timeProvider.GetUtcNow().UtcDateTime);
+            LinkLog.Detached(logger, hello.NodeId, epoch, reason);
+            try
+            {
+                await store.DetachAsync(hello.NodeId, epoch, snapshot.LastSeen, (long)snapshot.Sequence, reason, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+            {
+                LinkLog.DetachNotRecorded(logger, ex, hello.NodeId, epoch);
+            }
+        }
+    }
+
+    /// <summary>Handles one message; returns the goodbye reason when the agent says goodbye.</summary>
+    private async Task<string?> HandleAsync(AgentMessage message, NodeLiveState live, DateTime agentStart, IServerStreamWriter<ControlMessage> responses, CancellationToken cancellationToken)
+    {
+        switch (message.BodyCase)
+        {
+            case AgentMessage.BodyOneofCase.Heartbeat:
+                var heartbeat = message.Heartbeat;
+                if (AgentMessageValidator.ValidateHeartbeat(heartbeat) is { } badBeat)
+                {
+                    throw Invalid(badBeat);
+                }
+
+                if (!live.Beat(heartbeat.Sequence, timeProvider.GetUtcNow().UtcDateTime, heartbeat.Engine))
+                {
+                    throw Invalid("heartbeat.sequence must increase within a stream");
+                }
+
+                await responses.WriteAsync(new ControlMessage { HeartbeatAck = new HeartbeatAck { Sequence = heartbeat.Sequence, LeaseEpoch = live.LeaseEpoch } }, cancellationToken).ConfigureAwait(false);
+                return null;
+
+            case AgentMessage.BodyOneofCase.Event:
+                var nodeEvent = message.Event;
+                if (AgentMessageValidator.ValidateEvent(nodeEvent) is { } badEvent)
+                {
+                    throw Invalid(badEvent);
+                }
+
+                await store.AppendAgentEventAsync(new AgentEventRow(
+                    live.NodeId,
+                    agentStart,
+                    (long)nodeEvent.Sequence,
+                    nodeEvent.Time.ToDateTime(),
+                    ToUpperSnake(nodeEvent.Kind),
+                    nodeEvent.Message,
+                    JsonSerializer.Serialize(nodeEvent.Detail.ToDictionary(d => d.Key, d => d.Value))), cancellationToken).ConfigureAwait(false);
+                await responses.WriteAsync(new ControlMessage { EventAck = new EventAck { Sequence = nodeEvent.Sequence } }, cancellationToken).ConfigureAwait(false);
+                return null;
+
+            case AgentMessage.BodyOneofCase.Goodbye:
+                return message.Goodbye.Reason.Length > 256 ? message.Goodbye.Reason[..256] : message.Goodbye.Reason;
+
+            case AgentMessage.BodyOneofCase.Hello:
+                throw Invalid("Hello may be sent only once per stream");
+
+            default:
+                throw Invalid("empty message");
+        }
+    }
+
+    /// <summary>`LinkLost` → `LINK_LOST`, the name the proto gives the value.</summary>
+    private static string ToUpperSnake(NodeEvent.Types.Kind kind) =>
+        NodeEvent.Descriptor.EnumTypes[0].FindValueByNumber((int)kind)?.Name ?? kind.ToString();
+
+    private static RpcException Invalid(string detail) => new(new Status(StatusCode.InvalidArgument, detail));
+}

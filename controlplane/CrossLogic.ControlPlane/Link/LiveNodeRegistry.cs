@@ -1,0 +1,22 @@
+using System.Collections.Concurrent;
+
+namespace CrossLogic.ControlPlane.Link;
+
+/// <summary>The in-memory table of nodes with a live (or just closed) link on this control-plane replica.</summary>
+internal sealed class LiveNodeRegistry
+{
+    private readonly ConcurrentDictionary<string, NodeLiveState> _nodes = new(StringComparer.Ordinal);
+
+    public int Count => _nodes.Count;
+
+    /// <summary>Installs the state of a newly attached session, replacing an older one of the same node.</summary>
+    public void Attached(NodeLiveState state) =>
+        _nodes.AddOrUpdate(state.NodeId, state, (_, existing) => existing.LeaseEpoch > state.LeaseEpoch ? existing : state);
+
+    /// <summary>True if <paramref name="state"/> is still the node's current session.</summary>
+    public bool IsCurrent(NodeLiveState state) => _nodes.TryGetValue(state.NodeId, out var current) && ReferenceEquals(current, state);
+
+    public NodeLiveSnapshot? Find(string nodeId) => _nodes.TryGetValue(nodeId, out var state) ? state.Snapshot() : null;
+
+    public IEnumerable<NodeLiveState> All => _nodes.Values;
+}

@@ -1,0 +1,83 @@
+using CrossLogic.Contracts.V1;
+
+namespace CrossLogic.ControlPlane.Link;
+
+/// <summary>
+/// What the control plane knows about one attached node between database flushes. Updated on every heartbeat;
+/// readers (admin API, routing) take a consistent <see cref="Snapshot"/>.
+/// </summary>
+internal sealed class NodeLiveState(string nodeId, long leaseEpoch, DateTime attachedAt)
+{
+    private readonly Lock _lock = new();
+    private DateTime _lastSeen = attachedAt;
+    private ulong _sequence;
+    private EngineStatus? _engine;
+    private bool _connected = true;
+    private bool _dirty;
+
+    public string NodeId { get; } = nodeId;
+
+    public long LeaseEpoch { get; } = leaseEpoch;
+
+    /// <summary>Accepts a heartbeat; false when its sequence does not advance (a replay or a confused agent).</summary>
+    public bool Beat(ulong sequence, DateTime now, EngineStatus? engine)
+    {
+        lock (_lock)
+        {
+            if (sequence <= _sequence)
+            {
+                return false;
+            }
+
+            _sequence = sequence;
+            _lastSeen = now;
+            _engine = engine;
+            _dirty = true;
+            return true;
+        }
+    }
+
+    public void Disconnected(DateTime now)
+    {
+        lock (_lock)
+        {
+            _connected = false;
+            _lastSeen = now > _lastSeen ? now : _lastSeen;
+        }
+    }
+
+    /// <summary>The latest beat if it was not yet written, clearing the flag.</summary>
+    public Store.HeartbeatRow? TakeDirty()
+    {
+        lock (_lock)
+        {
+            if (!_dirty)
+            {
+                return null;
+            }
+
+            _dirty = false;
+            return new Store.HeartbeatRow(NodeId, LeaseEpoch, _lastSeen, (long)_sequence);
+        }
+    }
+
+    /// <summary>A flush failed: the row must be written next time.</summary>
+    public void MarkDirty()
+    {
+        lock (_lock)
+        {
+            _dirty = true;
+        }
+    }
+
+    public NodeLiveSnapshot Snapshot()
+    {
+        lock (_lock)
+        {
+            return new NodeLiveSnapshot(NodeId, LeaseEpoch, _connected, _lastSeen, _sequence, _engine);
+        }
+    }
+}
+
+/// <summary>An immutable copy of <see cref="NodeLiveState"/>.</summary>
+internal sealed record NodeLiveSnapshot(string NodeId, long LeaseEpoch, bool Connected, DateTime LastSeen, ulong Sequence, EngineStatus? Engine);

@@ -1,0 +1,18 @@
+using CrossLogic.ControlPlane.Auth;
+using CrossLogic.ControlPlane.Hosting;
+using CrossLogic.ControlPlane.Link;
+using CrossLogic.ControlPlane.Store;
+
+// appsettings.json sits beside the binary, wherever the process is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.UseControlPlaneEndpoints();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services
+    .AddStore(builder.Configuration)
+    .AddAuth()
+    .AddLink()
+    .AddAdminApi();
+
+var app = builder.Build();
+app.MapControlPlane();
+app.Run();

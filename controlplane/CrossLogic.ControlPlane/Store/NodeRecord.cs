@@ -1,0 +1,48 @@
+namespace CrossLogic.ControlPlane.Store;
+
+/// <summary>One row of `nodes`, as Dapper reads it.</summary>
+internal sealed record NodeRecord
+{
+    public required string NodeId { get; init; }
+    public short State { get; init; }
+    public bool Connected { get; init; }
+    public long LeaseEpoch { get; init; }
+    public DateTime? LastSeen { get; init; }
+    public long LastHeartbeatSequence { get; init; }
+    public string BootId { get; init; } = "";
+    public string AgentVersion { get; init; } = "";
+    public byte[]? HostFacts { get; init; }
+    public byte[]? Gpus { get; init; }
+    public string ReportedProbeEndpoint { get; init; } = "";
+    public string ProbeEndpoint { get; init; } = "";
+    public string Labels { get; init; } = "{}";
+    public DateTime CreatedAt { get; init; }
+    public DateTime UpdatedAt { get; init; }
+}
+
+/// <summary>One row of `node_events`.</summary>
+internal sealed record NodeEventRow
+{
+    public long Id { get; init; }
+    public required string NodeId { get; init; }
+    public DateTime Time { get; init; }
+    public required string Kind { get; init; }
+    public string Reason { get; init; } = "";
+    public string Detail { get; init; } = "{}";
+}
+
+/// <summary>What an accepted Hello writes.</summary>
+internal sealed record AttachRecord(
+    string NodeId,
+    string BootId,
+    string AgentVersion,
+    byte[] HostFacts,
+    byte[] Gpus,
+    string ReportedProbeEndpoint,
+    DateTime Now);
+
+/// <summary>The latest heartbeat of one node, written in a batch.</summary>
+internal sealed record HeartbeatRow(string NodeId, long LeaseEpoch, DateTime LastSeen, long Sequence);
+
+/// <summary>An event raised by an agent, identified by its process start and sequence.</summary>
+internal sealed record AgentEventRow(string NodeId, DateTime AgentStartTime, long Sequence, DateTime Time, string Kind, string Reason, string DetailJson);
