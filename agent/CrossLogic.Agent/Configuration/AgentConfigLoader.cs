@@ -35,7 +35,7 @@ internal static class AgentConfigLoader
         }
         catch (InvalidOperationException ex)
         {
-            // The binder names the key: "Failed to convert configuration value at 'Probe:Port' to type 'System.Int32'."
+            // The binder names the key: "Failed to convert configuration value 'x' at 'Probe:Port' to type 'System.Int32'."
             return AgentConfigResult.Failed(new ConfigError(ExtractKey(ex.Message), ex.Message));
         }
 
@@ -45,9 +45,10 @@ internal static class AgentConfigLoader
 
     private static string ExtractKey(string message)
     {
-        var start = message.IndexOf('\'', StringComparison.Ordinal);
-        var end = start < 0 ? -1 : message.IndexOf('\'', start + 1);
-        return end > start ? message[(start + 1)..end] : "config";
+        const string marker = " at '";
+        var start = message.IndexOf(marker, StringComparison.Ordinal);
+        var end = start < 0 ? -1 : message.IndexOf('\'', start + marker.Length);
+        return end > start ? message[(start + marker.Length)..end] : "config";
     }
 }
 

@@ -27,6 +27,7 @@ internal sealed class NodeLinkClient(
     private static readonly TimeSpan GoodbyeTimeout = TimeSpan.FromSeconds(3);
     private ActiveSession? _active;
     private ulong _heartbeatSequence;
+    private volatile bool _stopping;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -52,7 +53,7 @@ internal sealed class NodeLinkClient(
         {
             LinkLog.Dialing(logger, options.ControlPlane.Url, identity.NodeId);
             var outcome = await RunSessionAsync(client, endpoint, backoff, stoppingToken).ConfigureAwait(false);
-            if (stoppingToken.IsCancellationRequested || outcome.ShutdownRequested)
+            if (stoppingToken.IsCancellationRequested || outcome.ShutdownRequested || _stopping)
             {
                 break;
             }
@@ -86,6 +87,7 @@ internal sealed class NodeLinkClient(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopping = true;
         if (Volatile.Read(ref _active) is { } active)
         {
             try
@@ -97,7 +99,7 @@ internal sealed class NodeLinkClient(
                 {
                     await active.Writer.CompleteAsync(timeout.Token).ConfigureAwait(false);
                     // The control plane closes its side once it has recorded the goodbye.
-                    await active.Reader.WaitAsync(timeout.Token).ConfigureAwait(false);
+                    await active.Ended.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
                     LinkLog.SaidGoodbye(logger);
                 }
             }
@@ -116,10 +118,12 @@ internal sealed class NodeLinkClient(
         using var sessionCts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var headers = new Metadata { { "authorization", "Bearer " + credential.Token } };
         var welcomed = false;
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         try
         {
             using var call = client.Attach(headers, cancellationToken: sessionCts.Token);
             using var writer = new SerializedStreamWriter<AgentMessage>(call.RequestStream);
+            Volatile.Write(ref _active, new ActiveSession(writer, ended));
             await writer.WriteAsync(new AgentMessage { Hello = BuildHello(endpoint) }, sessionCts.Token).ConfigureAwait(false);
 
             var welcome = await ReadWelcomeAsync(call.ResponseStream, sessionCts.Token).ConfigureAwait(false);
@@ -138,11 +142,18 @@ internal sealed class NodeLinkClient(
             var acks = new AckTracker();
             var shutdown = new ShutdownFlag();
             var reader = ReadAsync(call.ResponseStream, acks, shutdown, sessionCts.Token);
-            Volatile.Write(ref _active, new ActiveSession(writer, reader));
+            _ = reader.ContinueWith(_ => ended.TrySetResult(), TaskScheduler.Default);
             var heartbeats = HeartbeatAsync(writer, interval, acks, sessionCts.Token);
             var pump = PumpEventsAsync(writer, sessionCts.Token);
 
             var first = await Task.WhenAny(reader, heartbeats, pump).ConfigureAwait(false);
+            if (_stopping)
+            {
+                // Goodbye is on its way: let the control plane close the stream, so it reads the goodbye before any cancel.
+                await reader.ContinueWith(static _ => { }, TaskScheduler.Default).WaitAsync(GoodbyeTimeout, CancellationToken.None)
+                    .ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            }
+
             Volatile.Write(ref _active, null);
             await sessionCts.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(reader, heartbeats, pump).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
@@ -168,6 +179,7 @@ internal sealed class NodeLinkClient(
         finally
         {
             Volatile.Write(ref _active, null);
+            ended.TrySetResult();
         }
     }
 
@@ -284,7 +296,8 @@ internal sealed class NodeLinkClient(
         DisposeHttpClient = true,
     });
 
-    private sealed record ActiveSession(SerializedStreamWriter<AgentMessage> Writer, Task Reader);
+    /// <summary>The stream in use, so that StopAsync can say goodbye on it; Ended completes when the control plane closes it.</summary>
+    private sealed record ActiveSession(SerializedStreamWriter<AgentMessage> Writer, TaskCompletionSource Ended);
 
     private sealed record SessionOutcome(bool WasWelcomed, bool Unauthenticated, bool ShutdownRequested, string Reason);
 

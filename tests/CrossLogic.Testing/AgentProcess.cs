@@ -1,0 +1,68 @@
+using System.Text.Json;
+using CrossLogic.Contracts.V1;
+using Grpc.Net.Client;
+
+namespace CrossLogic.Testing;
+
+/// <summary>The published Native-AOT agent binary, run with a config file written for the test.</summary>
+public sealed class AgentProcess : IAsyncDisposable
+{
+    private readonly string _configDir;
+    private GrpcChannel? _probeChannel;
+
+    private AgentProcess(ChildProcess process, string configDir, string nodeId, int probePort)
+    {
+        Process = process;
+        _configDir = configDir;
+        NodeId = nodeId;
+        ProbePort = probePort;
+    }
+
+    public ChildProcess Process { get; }
+
+    public string NodeId { get; }
+
+    public int ProbePort { get; }
+
+    public Agent.AgentClient Probe => new(_probeChannel ??= GrpcChannel.ForAddress($"http://127.0.0.1:{ProbePort}"));
+
+    public GrpcChannel ProbeChannel => _probeChannel ??= GrpcChannel.ForAddress($"http://127.0.0.1:{ProbePort}");
+
+    /// <summary>The config file the agent was started with.</summary>
+    public static Dictionary<string, object> Config(string nodeId, string controlPlaneUrl, string token, int probePort) => new()
+    {
+        ["NodeId"] = nodeId,
+        ["ControlPlane"] = new Dictionary<string, object> { ["Url"] = controlPlaneUrl, ["Token"] = token },
+        ["Probe"] = new Dictionary<string, object> { ["ListenAddress"] = "127.0.0.1", ["Port"] = probePort },
+        ["Link"] = new Dictionary<string, object> { ["ReconnectMinDelayMs"] = 50, ["ReconnectMaxDelayMs"] = 500 },
+    };
+
+    public static AgentProcess Start(string nodeId, string controlPlaneUrl, string token, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var probePort = FreePort.Next();
+        return StartWithConfig(Config(nodeId, controlPlaneUrl, token, probePort), nodeId, probePort, environment);
+    }
+
+    public static AgentProcess StartWithConfig(object config, string nodeId, int probePort, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "crosslogic-agent-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        var configPath = Path.Combine(dir, "agent.json");
+        File.WriteAllText(configPath, config as string ?? JsonSerializer.Serialize(config));
+        var process = ChildProcess.Start(RepoPaths.AgentBinary, ["run", "--config", configPath], environment);
+        return new AgentProcess(process, dir, nodeId, probePort);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _probeChannel?.Dispose();
+        await Process.DisposeAsync();
+        try
+        {
+            Directory.Delete(_configDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

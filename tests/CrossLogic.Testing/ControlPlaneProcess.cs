@@ -1,0 +1,115 @@
+using CrossLogic.Contracts.V1;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+
+namespace CrossLogic.Testing;
+
+/// <summary>The real control plane (`dotnet crosslogic-controlplane.dll`) on free loopback ports.</summary>
+public sealed class ControlPlaneProcess : IAsyncDisposable
+{
+    public const string AdminToken = "test-admin-token-0123456789abcdef";
+    private readonly Dictionary<string, string> _environment;
+    private ChildProcess? _process;
+    private GrpcChannel? _channel;
+
+    private ControlPlaneProcess(Dictionary<string, string> environment, int grpcPort, int httpPort)
+    {
+        _environment = environment;
+        GrpcPort = grpcPort;
+        HttpPort = httpPort;
+    }
+
+    public int GrpcPort { get; }
+
+    public int HttpPort { get; }
+
+    public string GrpcUrl => $"http://127.0.0.1:{GrpcPort}";
+
+    public string HttpUrl => $"http://127.0.0.1:{HttpPort}";
+
+    public ChildProcess Process => _process ?? throw new InvalidOperationException("not started");
+
+    /// <summary>A channel to the gRPC port; Fleet calls on it carry the admin token.</summary>
+    public GrpcChannel Channel => _channel ??= GrpcChannel.ForAddress(GrpcUrl);
+
+    public Fleet.FleetClient Fleet => new(Channel.Intercept(metadata =>
+    {
+        metadata.Add("authorization", "Bearer " + AdminToken);
+        return metadata;
+    }));
+
+    public static async Task<ControlPlaneProcess> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? settings = null, bool waitUntilServing = true)
+    {
+        var grpcPort = FreePort.Next();
+        var httpPort = FreePort.Next();
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = connectionString,
+            ["Auth__AdminToken"] = AdminToken,
+            ["ControlPlane__ListenAddress"] = "127.0.0.1",
+            ["ControlPlane__GrpcPort"] = grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ControlPlane__HttpPort"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Link__FlushIntervalMs"] = "200",
+            ["Logging__LogLevel__Default"] = "Information",
+            ["DOTNET_gcServer"] = "0",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        var controlPlane = new ControlPlaneProcess(environment, grpcPort, httpPort);
+        await controlPlane.StartAsync(waitUntilServing);
+        return controlPlane;
+    }
+
+    /// <summary>Starts (again) on the same ports and database.</summary>
+    public async Task StartAsync(bool waitUntilServing = true)
+    {
+        _process = ChildProcess.Start("dotnet", [RepoPaths.ControlPlaneDll], _environment);
+        if (waitUntilServing)
+        {
+            await WaitUntilServingAsync(TimeSpan.FromSeconds(60));
+        }
+    }
+
+    public async Task WaitUntilServingAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient();
+        await Eventually.TrueAsync(
+            async () => !Process.HasExited && (await http.GetAsync(HttpUrl + "/healthz")).IsSuccessStatusCode,
+            timeout,
+            "control plane serving. Output:\n" + Process.Output,
+            pollMs: 50);
+    }
+
+    public async Task StopAsync()
+    {
+        if (_process is not null)
+        {
+            await _process.StopAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    /// <summary>Registers a node through the admin API; returns its token.</summary>
+    public async Task<string> CreateNodeAsync(string nodeId, string probeEndpoint = "")
+    {
+        var response = await Fleet.CreateNodeAsync(new CreateNodeRequest { NodeId = nodeId, Node = new Node { ProbeEndpoint = probeEndpoint } });
+        return response.Token;
+    }
+
+    public async Task<Node> GetNodeAsync(string nodeId) => await Fleet.GetNodeAsync(new GetNodeRequest { Name = "nodes/" + nodeId });
+
+    public async Task<IReadOnlyList<NodeEventRecord>> EventsAsync(string nodeId) =>
+        (await Fleet.ListNodeEventsAsync(new ListNodeEventsRequest { Parent = "nodes/" + nodeId, PageSize = 1000 })).Events;
+
+    public async ValueTask DisposeAsync()
+    {
+        _channel?.Dispose();
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+        }
+    }
+}
