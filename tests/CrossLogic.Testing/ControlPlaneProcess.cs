@@ -52,7 +52,6 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
             ["ControlPlane__HttpPort"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Link__FlushIntervalMs"] = "200",
             ["Logging__LogLevel__Default"] = "Information",
-            ["DOTNET_gcServer"] = "0",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {

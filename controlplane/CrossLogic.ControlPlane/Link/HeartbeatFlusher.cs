@@ -4,19 +4,24 @@ using Microsoft.Extensions.Options;
 namespace CrossLogic.ControlPlane.Link;
 
 /// <summary>
-/// Writes the latest heartbeat of every node that beat since the last flush, in one statement per interval:
-/// at most one database write per node per interval, whatever the heartbeat rate.
+/// Writes the latest heartbeat of every node that beat since its last flush: at most one database write per node per
+/// flush interval, whatever the heartbeat rate. Nodes are split into slices flushed in turn across the interval, so a
+/// large fleet makes many small statements instead of one burst that would stall heartbeat handling.
 /// </summary>
 internal sealed class HeartbeatFlusher(LiveNodeRegistry registry, NodeStore store, IOptions<LinkOptions> options, TimeProvider timeProvider, ILogger<HeartbeatFlusher> logger) : BackgroundService
 {
+    internal const int Slices = 10;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.FlushIntervalMs), timeProvider);
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.FlushIntervalMs) / Slices, timeProvider);
+        var slice = 0;
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                await FlushAsync(stoppingToken).ConfigureAwait(false);
+                await FlushAsync(slice, stoppingToken).ConfigureAwait(false);
+                slice = (slice + 1) % Slices;
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -27,15 +32,16 @@ internal sealed class HeartbeatFlusher(LiveNodeRegistry registry, NodeStore stor
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        await FlushAsync(slice: null, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task FlushAsync(CancellationToken cancellationToken)
+    /// <summary>Flushes one slice of the nodes, or all of them when <paramref name="slice"/> is null.</summary>
+    public async Task FlushAsync(int? slice, CancellationToken cancellationToken)
     {
         var pending = new List<(NodeLiveState State, HeartbeatRow Row)>();
         foreach (var state in registry.All)
         {
-            if (state.TakeDirty() is { } row)
+            if ((slice is null || SliceOf(state.NodeId) == slice) && state.TakeDirty() is { } row)
             {
                 pending.Add((state, row));
             }
@@ -60,4 +66,7 @@ internal sealed class HeartbeatFlusher(LiveNodeRegistry registry, NodeStore stor
             LinkLog.FlushFailed(logger, ex, pending.Count);
         }
     }
+
+    /// <summary>A stable slice per node id (string.GetHashCode is randomized per process, which is fine: slices live in one process).</summary>
+    internal static int SliceOf(string nodeId) => (int)((uint)nodeId.GetHashCode(StringComparison.Ordinal) % Slices);
 }

@@ -1,0 +1,15 @@
+using CrossLogic.Bench;
+
+return args switch
+{
+    ["link", .. var rest] => await LinkBench.RunAsync(rest),
+    ["loadgen", .. var rest] => await LinkLoadGenerator.RunAsync(rest),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: crosslogic-bench link [--max-streams N] [--hold-seconds S]");
+    Console.Error.WriteLine("       crosslogic-bench loadgen --url URL --tokens FILE --count N --seconds S   (started by 'link')");
+    return 2;
+}
