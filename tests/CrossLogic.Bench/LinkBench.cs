@@ -20,7 +20,7 @@ internal static class LinkBench
         var options = Args.Parse(args);
         var maxStreams = int.Parse(options.Get("--max-streams", "20000"), CultureInfo.InvariantCulture);
         var holdSeconds = int.Parse(options.Get("--hold-seconds", "20"), CultureInfo.InvariantCulture);
-        var rampPerSecond = options.Get("--ramp-per-second", "1000");
+        var rampPerSecond = options.Get("--ramp-per-second", "500");
         var rssAfterSeconds = int.Parse(options.Get("--rss-after-seconds", "30"), CultureInfo.InvariantCulture);
         int[] steps = options.Get("--steps", "") is { Length: > 0 } list
             ? list.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray()
