@@ -5,11 +5,12 @@ using CrossLogic.ControlPlane.Auth;
 using CrossLogic.ControlPlane.Link;
 using CrossLogic.ControlPlane.Store;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 
 namespace CrossLogic.ControlPlane.Fleet;
 
 /// <summary>The operators' API (gRPC and, through transcoding, REST). Thin: validates, then reads or writes the store.</summary>
-internal sealed class FleetService(NodeStore store, LiveNodeRegistry live) : Contracts.V1.Fleet.FleetBase
+internal sealed class FleetService(NodeStore store, LiveNodeRegistry live, IOptions<NodeLinkOptions> linkOptions, TimeProvider timeProvider) : Contracts.V1.Fleet.FleetBase
 {
     private const string NodeTokenPrefix = "cln_";
     private const int MaxLabels = 64;
@@ -42,7 +43,7 @@ internal sealed class FleetService(NodeStore store, LiveNodeRegistry live) : Con
             JsonSerializer.Serialize(spec.Labels.ToDictionary(l => l.Key, l => l.Value)),
             context.CancellationToken).ConfigureAwait(false)
             ?? throw new RpcException(new Status(StatusCode.AlreadyExists, $"node '{nodeId}' already exists"));
-        return new CreateNodeResponse { Node = NodeView.From(record, null), Token = token };
+        return new CreateNodeResponse { Node = View(record), Token = token };
     }
 
     public override async Task<Node> GetNode(GetNodeRequest request, ServerCallContext context)
@@ -50,7 +51,7 @@ internal sealed class FleetService(NodeStore store, LiveNodeRegistry live) : Con
         var nodeId = ParseNodeName(request.Name, "name");
         var record = await store.GetAsync(nodeId, context.CancellationToken).ConfigureAwait(false)
             ?? throw new RpcException(new Status(StatusCode.NotFound, $"node '{nodeId}' not found"));
-        return NodeView.From(record, live.Find(nodeId));
+        return View(record);
     }
 
     public override async Task<ListNodesResponse> ListNodes(ListNodesRequest request, ServerCallContext context)
@@ -59,7 +60,7 @@ internal sealed class FleetService(NodeStore store, LiveNodeRegistry live) : Con
         var after = PageToken.Decode(request.PageToken);
         var records = await store.ListAsync(after, size + 1, context.CancellationToken).ConfigureAwait(false);
         var response = new ListNodesResponse();
-        response.Nodes.AddRange(records.Take(size).Select(r => NodeView.From(r, live.Find(r.NodeId))));
+        response.Nodes.AddRange(records.Take(size).Select(View));
         if (records.Count > size)
         {
             response.NextPageToken = PageToken.Encode(records[size - 1].NodeId);
@@ -107,6 +108,13 @@ internal sealed class FleetService(NodeStore store, LiveNodeRegistry live) : Con
         }
 
         return response;
+    }
+
+    private Node View(NodeRecord record)
+    {
+        // Two flushes plus slack: a live stream on any replica refreshes last_seen at least that often.
+        var freshness = TimeSpan.FromMilliseconds((2 * linkOptions.Value.FlushIntervalMs) + (3 * linkOptions.Value.HeartbeatIntervalMs));
+        return NodeView.From(record, live.Find(record.NodeId), timeProvider.GetUtcNow().UtcDateTime - freshness);
     }
 
     private static string ParseNodeName(string name, string field)

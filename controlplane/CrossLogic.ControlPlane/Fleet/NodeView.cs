@@ -9,14 +9,20 @@ namespace CrossLogic.ControlPlane.Fleet;
 /// <summary>Builds the API's Node from the stored row and, where fresher, this replica's live link state.</summary>
 internal static class NodeView
 {
-    public static Node From(NodeRecord record, NodeLiveSnapshot? live)
+    /// <param name="record">The stored row.</param>
+    /// <param name="live">This replica's live state of the node, if it holds or held its stream.</param>
+    /// <param name="connectedFreshSince">
+    /// A stored `connected` older than this is not believed: the replica that held the stream flushes last_seen
+    /// regularly, so silence means it died without recording the detach (a crash, a SIGKILL).
+    /// </param>
+    public static Node From(NodeRecord record, NodeLiveSnapshot? live, DateTime connectedFreshSince)
     {
         var node = new Node
         {
             Name = "nodes/" + record.NodeId,
             NodeId = record.NodeId,
             State = (Node.Types.State)record.State,
-            Connected = record.Connected,
+            Connected = record.Connected && record.LastSeen is { } lastSeen && lastSeen >= connectedFreshSince,
             LeaseEpoch = record.LeaseEpoch,
             LastHeartbeatSequence = (ulong)record.LastHeartbeatSequence,
             BootId = record.BootId,

@@ -8,7 +8,7 @@ namespace CrossLogic.ControlPlane.Link;
 /// flush interval, whatever the heartbeat rate. Nodes are split into slices flushed in turn across the interval, so a
 /// large fleet makes many small statements instead of one burst that would stall heartbeat handling.
 /// </summary>
-internal sealed class HeartbeatFlusher(LiveNodeRegistry registry, NodeStore store, IOptions<LinkOptions> options, TimeProvider timeProvider, ILogger<HeartbeatFlusher> logger) : BackgroundService
+internal sealed class HeartbeatFlusher(LiveNodeRegistry registry, NodeStore store, IOptions<NodeLinkOptions> options, TimeProvider timeProvider, ILogger<HeartbeatFlusher> logger) : BackgroundService
 {
     internal const int Slices = 10;
 

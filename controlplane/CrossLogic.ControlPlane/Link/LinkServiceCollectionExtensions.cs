@@ -5,7 +5,7 @@ internal static class LinkServiceCollectionExtensions
 {
     public static IServiceCollection AddLink(this IServiceCollection services)
     {
-        services.AddOptions<LinkOptions>().BindConfiguration("Link").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<NodeLinkOptions>().BindConfiguration("Link").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<LiveNodeRegistry>();
         services.AddSingleton<LinkSessionHandler>();
         services.AddSingleton<HeartbeatFlusher>();

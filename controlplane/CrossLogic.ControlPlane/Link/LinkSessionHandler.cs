@@ -15,7 +15,7 @@ namespace CrossLogic.ControlPlane.Link;
 internal sealed class LinkSessionHandler(
     NodeStore store,
     LiveNodeRegistry registry,
-    IOptions<LinkOptions> options,
+    IOptions<NodeLinkOptions> options,
     TimeProvider timeProvider,
     IHostApplicationLifetime lifetime,
     ILogger<LinkSessionHandler> logger)

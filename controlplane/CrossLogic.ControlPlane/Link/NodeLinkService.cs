@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace CrossLogic.ControlPlane.Link;
 
 /// <summary>The gRPC face of the link: authenticates the node, checks its Hello, hands the stream to the session handler.</summary>
-internal sealed class NodeLinkService(NodeStore store, LinkSessionHandler sessions, IOptions<LinkOptions> options) : NodeLink.NodeLinkBase
+internal sealed class NodeLinkService(NodeStore store, LinkSessionHandler sessions, IOptions<NodeLinkOptions> options) : NodeLink.NodeLinkBase
 {
     public override async Task Attach(IAsyncStreamReader<AgentMessage> requestStream, IServerStreamWriter<ControlMessage> responseStream, ServerCallContext context)
     {

@@ -103,6 +103,24 @@ public sealed class NodeLinkTests(PostgresFixture db) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task After_a_control_plane_crash_live_agents_reattach_and_dead_ones_are_not_shown_connected()
+    {
+        var survivor = NewNodeId();
+        var casualty = NewNodeId();
+        await using var survivorAgent = AgentProcess.Start(survivor, _controlPlane.GrpcUrl, await _controlPlane.CreateNodeAsync(survivor));
+        await using var casualtyAgent = AgentProcess.Start(casualty, _controlPlane.GrpcUrl, await _controlPlane.CreateNodeAsync(casualty));
+        await Eventually.TrueAsync(async () => (await _controlPlane.GetNodeAsync(survivor)).Connected && (await _controlPlane.GetNodeAsync(casualty)).Connected, TimeSpan.FromSeconds(10), "both attached");
+        await Task.Delay(500); // let a heartbeat flush reach the database, as it would in a long-running fleet
+
+        _controlPlane.Process.Kill(); // no detach is recorded: the rows still say connected
+        casualtyAgent.Process.Kill();
+        await _controlPlane.StartAsync();
+
+        await Eventually.TrueAsync(async () => (await _controlPlane.GetNodeAsync(survivor)) is { Connected: true, LeaseEpoch: 2 }, TimeSpan.FromSeconds(15), "the survivor reattached");
+        await Eventually.TrueAsync(async () => !(await _controlPlane.GetNodeAsync(casualty)).Connected, TimeSpan.FromSeconds(6), "the dead node's stale 'connected' is not believed");
+    }
+
+    [Fact]
     public async Task Sigterm_says_goodbye_and_the_agent_exits_cleanly()
     {
         var nodeId = NewNodeId();

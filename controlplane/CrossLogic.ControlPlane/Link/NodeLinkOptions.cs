@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace CrossLogic.ControlPlane.Link;
 
 /// <summary>How the control plane runs agent links (`Link:*`).</summary>
-internal sealed class LinkOptions
+internal sealed class NodeLinkOptions
 {
     /// <summary>Heartbeat interval told to every agent in Welcome, in milliseconds.</summary>
     [Range(100, 60_000)]
