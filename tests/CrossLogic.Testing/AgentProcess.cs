@@ -37,6 +37,26 @@ public sealed class AgentProcess : IAsyncDisposable
         ["Link"] = new Dictionary<string, object> { ["ReconnectMinDelayMs"] = 50, ["ReconnectMaxDelayMs"] = 500 },
     };
 
+    /// <summary>An `Engine` config section that runs the mock engine with vLLM's command line on a free port.</summary>
+    public static Dictionary<string, object> MockEngine(string logFile, IReadOnlyDictionary<string, string>? mockEnvironment = null, string model = "test-model") => new()
+    {
+        ["Model"] = model,
+        ["Executable"] = "dotnet",
+        ["ExecutablePrefixArgs"] = new[] { RepoPaths.MockEngineDll },
+        ["Host"] = "127.0.0.1",
+        ["Port"] = FreePort.Next(),
+        ["MaxModelLen"] = 4096,
+        ["LogFile"] = logFile,
+        ["RestartMinDelayMs"] = 100,
+        ["RestartMaxDelayMs"] = 400,
+        ["CrashLoopExits"] = 3,
+        ["CrashLoopWindowSeconds"] = 120,
+        ["StopGraceSeconds"] = 3,
+        ["ShutdownDrainSeconds"] = 3,
+        ["ScrapeIntervalMs"] = 250,
+        ["Environment"] = mockEnvironment ?? new Dictionary<string, string>(),
+    };
+
     public static AgentProcess Start(string nodeId, string controlPlaneUrl, string token, IReadOnlyDictionary<string, string>? environment = null)
     {
         var probePort = FreePort.Next();

@@ -34,6 +34,16 @@ public static class RepoPaths
         }
     }
 
+    /// <summary>The vLLM stand-in, built with the tests.</summary>
+    public static string MockEngineDll
+    {
+        get
+        {
+            var path = Path.Combine(Root, "tests", "CrossLogic.MockEngine", "bin", Configuration, "net10.0", "crosslogic-mock-engine.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException($"The mock engine is not built at {path}: dotnet build -c {Configuration}");
+        }
+    }
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -14,6 +14,9 @@ internal sealed class AgentOptions
 
     /// <summary>Tuning of the link stream.</summary>
     public LinkOptions Link { get; set; } = new();
+
+    /// <summary>The inference engine this node runs.</summary>
+    public Engine.EngineOptions Engine { get; set; } = new();
 }
 
 /// <summary>The control plane the agent dials.</summary>

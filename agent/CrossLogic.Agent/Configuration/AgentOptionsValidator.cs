@@ -69,7 +69,71 @@ internal static class AgentOptionsValidator
             errors.Add(new("Link:MissedAcksBeforeRedial", "must be at least 1"));
         }
 
+        ValidateEngine(options.Engine, errors);
         return errors;
+    }
+
+    private static void ValidateEngine(Engine.EngineOptions engine, List<ConfigError> errors)
+    {
+        if (!engine.Enabled)
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(engine.Executable))
+        {
+            errors.Add(new("Engine:Executable", "is required when Engine:Model is set"));
+        }
+
+        if (engine.Port is < 1 or > 65535)
+        {
+            errors.Add(new("Engine:Port", "must be between 1 and 65535"));
+        }
+
+        if (engine.GpuMemoryUtilization is <= 0 or > 1)
+        {
+            errors.Add(new("Engine:GpuMemoryUtilization", "must be in (0, 1]"));
+        }
+
+        if (engine.TensorParallelSize is < 0 or > 64)
+        {
+            errors.Add(new("Engine:TensorParallelSize", "must be between 0 (all GPUs) and 64"));
+        }
+
+        if (engine.MaxModelLen < 0)
+        {
+            errors.Add(new("Engine:MaxModelLen", "must not be negative"));
+        }
+
+        if (!string.IsNullOrWhiteSpace(engine.ApiKeyFile) && !File.Exists(engine.ApiKeyFile))
+        {
+            errors.Add(new("Engine:ApiKeyFile", $"file '{engine.ApiKeyFile}' does not exist"));
+        }
+
+        if (engine.RestartMinDelayMs < 10 || engine.RestartMaxDelayMs < engine.RestartMinDelayMs)
+        {
+            errors.Add(new("Engine:RestartMinDelayMs", "must be at least 10 and not above Engine:RestartMaxDelayMs"));
+        }
+
+        if (engine.CrashLoopExits < 2 || engine.CrashLoopWindowSeconds < 1)
+        {
+            errors.Add(new("Engine:CrashLoopExits", "must be at least 2, with Engine:CrashLoopWindowSeconds at least 1"));
+        }
+
+        if (engine.UnhealthyChecksBeforeRestart < 1 || engine.ScrapeIntervalMs < 100)
+        {
+            errors.Add(new("Engine:ScrapeIntervalMs", "must be at least 100, with Engine:UnhealthyChecksBeforeRestart at least 1"));
+        }
+
+        if (engine.DrainDeadlineSeconds < 0 || engine.StopGraceSeconds < 0 || engine.ShutdownDrainSeconds < 0)
+        {
+            errors.Add(new("Engine:DrainDeadlineSeconds", "drain and stop times must not be negative"));
+        }
+
+        if (engine.LogMaxBytes < 4096)
+        {
+            errors.Add(new("Engine:LogMaxBytes", "must be at least 4096"));
+        }
     }
 }
 

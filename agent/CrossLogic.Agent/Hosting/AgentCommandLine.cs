@@ -19,7 +19,10 @@ internal static class AgentCommandLine
         var run = new Command("run", "Run the agent: serve the probe API and hold the link to the control plane.") { config };
         run.SetAction((parse, cancellationToken) => RunAsync(parse.GetRequiredValue(config), cancellationToken));
 
-        return new RootCommand("CrossLogic node agent: supervises the inference engine and reports to the control plane.") { run };
+        var gpus = new Command("gpus", "Print the GPU inventory and health as NVML reports it; exit code 1 when a GPU is not healthy.");
+        gpus.SetAction(_ => Gpu.GpusCommand.Run(Console.Out));
+
+        return new RootCommand("CrossLogic node agent: supervises the inference engine and reports to the control plane.") { run, gpus };
     }
 
     private static async Task<int> RunAsync(string configPath, CancellationToken cancellationToken)

@@ -1,5 +1,7 @@
 using System.Net;
 using CrossLogic.Agent.Configuration;
+using CrossLogic.Agent.Engine;
+using CrossLogic.Agent.Gpu;
 using CrossLogic.Agent.Link;
 using CrossLogic.Agent.Probe;
 using Grpc.Health.V1;
@@ -35,10 +37,18 @@ internal static class AgentHost
         services.AddSingleton(sp => new OutboundEventQueue(options.Link.EventQueueCapacity, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<LinkState>();
         services.AddSingleton<ProbeEndpoint>();
+        services.AddSingleton(options.Engine);
+        services.AddSingleton<EngineMonitor>();
+        services.AddSingleton<GpuMonitor>();
+        services.AddSingleton<EngineSupervisor>();
+        services.AddSingleton<NodeStatusReader>();
         services.AddSingleton<HealthServiceImpl>();
         services.AddSingleton<SystemdNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<SystemdNotifier>());
+        // Order matters: GPUs are read before the engine is sized, and the engine is drained before the link says goodbye.
         services.AddHostedService<NodeLinkClient>();
+        services.AddHostedService(sp => sp.GetRequiredService<GpuMonitor>());
+        services.AddHostedService(sp => sp.GetRequiredService<EngineSupervisor>());
         services.AddGrpc();
 
         var app = builder.Build();

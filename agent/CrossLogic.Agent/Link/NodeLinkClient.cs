@@ -1,4 +1,5 @@
 using CrossLogic.Agent.Configuration;
+using CrossLogic.Agent.Engine;
 using CrossLogic.Agent.Hosting;
 using CrossLogic.Contracts.V1;
 using Google.Protobuf.WellKnownTypes;
@@ -20,6 +21,8 @@ internal sealed class NodeLinkClient(
     OutboundEventQueue events,
     LinkState state,
     ProbeEndpoint probeEndpoint,
+    NodeStatusReader status,
+    EngineSupervisor engine,
     TimeProvider timeProvider,
     IHostApplicationLifetime lifetime,
     ILogger<NodeLinkClient> logger) : BackgroundService
@@ -94,6 +97,12 @@ internal sealed class NodeLinkClient(
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(GoodbyeTimeout);
+                // Events raised while stopping (the engine's drain) go out and are acknowledged before the goodbye.
+                while (events.Count > 0 && !timeout.IsCancellationRequested)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(20), timeProvider, timeout.Token).ConfigureAwait(false);
+                }
+
                 var goodbye = new AgentMessage { Goodbye = new Goodbye { Reason = "agent stopping" } };
                 if (await active.Writer.WriteAsync(goodbye, timeout.Token).ConfigureAwait(false))
                 {
@@ -141,7 +150,7 @@ internal sealed class NodeLinkClient(
 
             var acks = new AckTracker();
             var shutdown = new ShutdownFlag();
-            var reader = ReadAsync(call.ResponseStream, acks, shutdown, sessionCts.Token);
+            var reader = ReadAsync(call.ResponseStream, writer, acks, shutdown, sessionCts.Token);
             _ = reader.ContinueWith(_ => ended.TrySetResult(), TaskScheduler.Default);
             var heartbeats = HeartbeatAsync(writer, interval, acks, sessionCts.Token);
             var pump = PumpEventsAsync(writer, sessionCts.Token);
@@ -195,7 +204,7 @@ internal sealed class NodeLinkClient(
         return responses.Current.Welcome ?? throw new InvalidOperationException($"expected Welcome, got {responses.Current.BodyCase}");
     }
 
-    private async Task<string> ReadAsync(IAsyncStreamReader<ControlMessage> responses, AckTracker acks, ShutdownFlag shutdown, CancellationToken cancellationToken)
+    private async Task<string> ReadAsync(IAsyncStreamReader<ControlMessage> responses, SerializedStreamWriter<AgentMessage> writer, AckTracker acks, ShutdownFlag shutdown, CancellationToken cancellationToken)
     {
         while (await responses.MoveNext(cancellationToken).ConfigureAwait(false))
         {
@@ -209,6 +218,16 @@ internal sealed class NodeLinkClient(
                 case ControlMessage.BodyOneofCase.EventAck:
                     events.Acknowledge(message.EventAck.Sequence);
                     break;
+                case ControlMessage.BodyOneofCase.DrainEngine:
+                    var drain = message.DrainEngine;
+                    var deadline = drain.Deadline?.ToTimeSpan() is { } d && d > TimeSpan.Zero ? d : (TimeSpan?)null;
+                    // A drain takes as long as the running requests; acknowledge when it is done, without blocking the reader.
+                    _ = AcknowledgeWhenDoneAsync(writer, drain.CommandId, engine.DrainAsync(deadline, cancellationToken), cancellationToken);
+                    break;
+                case ControlMessage.BodyOneofCase.RestartEngine:
+                    engine.RequestRestart();
+                    await writer.WriteAsync(new AgentMessage { CommandAck = new CommandAck { CommandId = message.RestartEngine.CommandId, Ok = true } }, cancellationToken).ConfigureAwait(false);
+                    break;
                 case ControlMessage.BodyOneofCase.Shutdown:
                     LinkLog.ShutdownRequested(logger, message.Shutdown.Reason);
                     shutdown.Requested = true;
@@ -221,6 +240,32 @@ internal sealed class NodeLinkClient(
         }
 
         return "control plane closed the stream";
+    }
+
+    private static async Task AcknowledgeWhenDoneAsync(SerializedStreamWriter<AgentMessage> writer, string commandId, Task<DrainResult> work, CancellationToken cancellationToken)
+    {
+        var ack = new CommandAck { CommandId = commandId, Ok = true };
+        try
+        {
+            var result = await work.ConfigureAwait(false);
+            if (result.RequestsCut > 0)
+            {
+                ack.Error = $"{result.RequestsCut} requests were still running at the deadline";
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        try
+        {
+            await writer.WriteAsync(new AgentMessage { CommandAck = ack }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or RpcException or InvalidOperationException or IOException)
+        {
+            // The stream is gone; the drain's event still reports the outcome.
+        }
     }
 
     private async Task<string> HeartbeatAsync(SerializedStreamWriter<AgentMessage> writer, TimeSpan interval, AckTracker acks, CancellationToken cancellationToken)
@@ -239,8 +284,9 @@ internal sealed class NodeLinkClient(
             {
                 Sequence = sequence,
                 SentTime = Timestamp.FromDateTimeOffset(timeProvider.GetUtcNow()),
-                Engine = new EngineStatus { State = EngineStatus.Types.State.NotConfigured },
+                Engine = status.Engine(),
             };
+            heartbeat.Gpus.AddRange(status.GpuSamples());
             if (!await writer.WriteAsync(new AgentMessage { Heartbeat = heartbeat }, cancellationToken).ConfigureAwait(false))
             {
                 return "stream completed";
@@ -279,6 +325,7 @@ internal sealed class NodeLinkClient(
             PendingEventSequence = events.HighestPending,
             AgentStartTime = Timestamp.FromDateTimeOffset(identity.StartTime),
         };
+        hello.Gpus.AddRange(status.GpuDevices());
         return hello;
     }
 

@@ -1,3 +1,4 @@
+using CrossLogic.Agent.Engine;
 using CrossLogic.Agent.Hosting;
 using CrossLogic.Agent.Link;
 using CrossLogic.Contracts.V1;
@@ -7,21 +8,44 @@ using Grpc.Core;
 namespace CrossLogic.Agent.Probe;
 
 /// <summary>The agent's own API: a health snapshot the control plane asks for directly, bypassing the link.</summary>
-internal sealed class AgentProbeService(AgentIdentity identity, LinkState link, OutboundEventQueue events, TimeProvider timeProvider) : Contracts.V1.Agent.AgentBase
+internal sealed class AgentProbeService(
+    AgentIdentity identity,
+    LinkState link,
+    OutboundEventQueue events,
+    NodeStatusReader status,
+    EngineSupervisor engine,
+    TimeProvider timeProvider) : Contracts.V1.Agent.AgentBase
 {
+    private const int LogTailLines = 50;
+
     public override Task<ProbeResponse> Probe(ProbeRequest request, ServerCallContext context)
     {
         var now = timeProvider.GetUtcNow();
-        return Task.FromResult(new ProbeResponse
+        var response = new ProbeResponse
         {
             NodeId = identity.NodeId,
             BootId = identity.BootId,
             AgentVersion = identity.Version,
             Uptime = Duration.FromTimeSpan(now - identity.StartTime),
             Link = link.Snapshot(events),
-            // The engine and GPU readers arrive with the engine supervisor; until then the node has none.
-            Engine = new EngineStatus { State = EngineStatus.Types.State.NotConfigured },
+            Engine = status.Engine(),
             Time = Timestamp.FromDateTimeOffset(now),
-        });
+        };
+        response.Gpus.AddRange(status.GpuDevices());
+        response.GpuSamples.AddRange(status.GpuSamples());
+        response.EngineLogTail.AddRange(engine.Log.Tail(LogTailLines));
+        return Task.FromResult(response);
+    }
+
+    public override async Task<DrainResponse> Drain(DrainRequest request, ServerCallContext context)
+    {
+        var deadline = request.Deadline?.ToTimeSpan();
+        if (deadline < TimeSpan.Zero || deadline > TimeSpan.FromHours(1))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "deadline must be between 0 and 1 hour"));
+        }
+
+        var result = await engine.DrainAsync(deadline > TimeSpan.Zero ? deadline : null, context.CancellationToken).ConfigureAwait(false);
+        return new DrainResponse { RequestsCut = result.RequestsCut, Took = Duration.FromTimeSpan(result.Took) };
     }
 }

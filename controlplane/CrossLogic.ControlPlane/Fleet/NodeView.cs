@@ -32,7 +32,12 @@ internal static class NodeView
             CreateTime = Utc(record.CreatedAt),
             UpdateTime = Utc(record.UpdatedAt),
             LastSeenTime = record.LastSeen is { } seen ? Utc(seen) : null,
+            StateReason = record.StateReason,
         };
+        if (record.EngineLogTail.Length > 0)
+        {
+            node.EngineLogTail.AddRange(record.EngineLogTail.Split('\n'));
+        }
         if (record.HostFacts is { Length: > 0 } host)
         {
             node.Host = HostFacts.Parser.ParseFrom(host);
@@ -55,6 +60,7 @@ internal static class NodeView
             }
 
             node.Engine = live.Engine;
+            node.GpuSamples.AddRange(live.Gpus);
         }
 
         return node;

@@ -80,6 +80,16 @@ internal static partial class AgentMessageValidator
             return $"heartbeat.gpus lists more than {MaxGpus} GPUs";
         }
 
+        if (heartbeat.Gpus.Any(g => g.Index is < 0 or >= MaxGpus || g.Health is { } h && (h.Reasons.Count > 16 || h.Reasons.Any(r => r.Length > 256))))
+        {
+            return "heartbeat.gpus has an absurd value (index, or too many or too long health reasons)";
+        }
+
+        if (heartbeat.Engine is { Reason.Length: > MaxLongText })
+        {
+            return "heartbeat.engine.reason is too long";
+        }
+
         if (heartbeat.Engine is { } engine && (engine.RunningRequests < 0 || engine.WaitingRequests < 0 || engine.KvCacheUsage is < 0 or > 1 || double.IsNaN(engine.KvCacheUsage)))
         {
             return "heartbeat.engine has an absurd value (negative counts or kv_cache_usage outside 0..1)";

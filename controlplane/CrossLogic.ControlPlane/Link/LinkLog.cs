@@ -12,6 +12,12 @@ internal static partial class LinkLog
     [LoggerMessage(1002, LogLevel.Error, "Could not record the detach of node {NodeId} (epoch {LeaseEpoch}); the next attach supersedes it")]
     public static partial void DetachNotRecorded(ILogger logger, Exception exception, string nodeId, long leaseEpoch);
 
+    [LoggerMessage(1004, LogLevel.Information, "Node {NodeId}: {From} -> {To} ({Reason})")]
+    public static partial void StateChanged(ILogger logger, string nodeId, Contracts.V1.Node.Types.State from, Contracts.V1.Node.Types.State to, string reason);
+
+    [LoggerMessage(1005, LogLevel.Information, "Node {NodeId} acknowledged command {CommandId}: ok {Ok} {Error}")]
+    public static partial void CommandAcknowledged(ILogger logger, string nodeId, string commandId, bool ok, string error);
+
     [LoggerMessage(1003, LogLevel.Warning, "Heartbeat flush of {Count} nodes failed; retrying next interval")]
     public static partial void FlushFailed(ILogger logger, Exception exception, int count);
 }

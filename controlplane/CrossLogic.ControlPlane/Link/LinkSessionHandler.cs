@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CrossLogic.Contracts.V1;
+using CrossLogic.ControlPlane.Health;
 using CrossLogic.ControlPlane.Store;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -35,8 +36,8 @@ internal sealed class LinkSessionHandler(
             new GpuList(hello.Gpus).ToByteArray(),
             hello.ProbeEndpoint,
             now);
-        var (epoch, _) = await store.AttachAsync(attach, (short)Node.Types.State.Starting, StatesThatStartOnAttach, callCancelled).ConfigureAwait(false);
-        var live = new NodeLiveState(hello.NodeId, epoch, now);
+        var (epoch, state) = await store.AttachAsync(attach, (short)Node.Types.State.Starting, StatesThatStartOnAttach, callCancelled).ConfigureAwait(false);
+        var live = new NodeLiveState(hello.NodeId, epoch, now, (Node.Types.State)state);
         registry.Attached(live);
         LinkLog.Attached(logger, hello.NodeId, epoch, hello.AgentVersion);
 
@@ -107,9 +108,17 @@ internal sealed class LinkSessionHandler(
                     throw Invalid(badBeat);
                 }
 
-                if (!live.Beat(heartbeat.Sequence, timeProvider.GetUtcNow().UtcDateTime, heartbeat.Engine))
+                if (!live.Beat(heartbeat.Sequence, timeProvider.GetUtcNow().UtcDateTime, heartbeat.Engine, heartbeat.Gpus))
                 {
                     throw Invalid("heartbeat.sequence must increase within a stream");
+                }
+
+                var (derived, reason) = NodeStateDeriver.Derive(live.State, heartbeat.Engine, heartbeat.Gpus);
+                if (live.Transition(derived) is { } previous)
+                {
+                    // Rare, so written at once: routing and operators see a state change without waiting for a flush.
+                    await store.TransitionAsync(live.NodeId, live.LeaseEpoch, (short)previous, (short)derived, reason, cancellationToken).ConfigureAwait(false);
+                    LinkLog.StateChanged(logger, live.NodeId, previous, derived, reason);
                 }
 
                 await responses.WriteAsync(new ControlMessage { HeartbeatAck = new HeartbeatAck { Sequence = heartbeat.Sequence, LeaseEpoch = live.LeaseEpoch } }, cancellationToken).ConfigureAwait(false);
@@ -130,11 +139,21 @@ internal sealed class LinkSessionHandler(
                     ToUpperSnake(nodeEvent.Kind),
                     nodeEvent.Message,
                     JsonSerializer.Serialize(nodeEvent.Detail.ToDictionary(d => d.Key, d => d.Value))), cancellationToken).ConfigureAwait(false);
+                if (nodeEvent.Kind is NodeEvent.Types.Kind.EngineExited or NodeEvent.Types.Kind.EngineCrashLoop &&
+                    nodeEvent.Detail.TryGetValue("log_tail", out var logTail))
+                {
+                    await store.SetEngineLogTailAsync(live.NodeId, live.LeaseEpoch, logTail, cancellationToken).ConfigureAwait(false);
+                }
+
                 await responses.WriteAsync(new ControlMessage { EventAck = new EventAck { Sequence = nodeEvent.Sequence } }, cancellationToken).ConfigureAwait(false);
                 return null;
 
             case AgentMessage.BodyOneofCase.Goodbye:
                 return message.Goodbye.Reason.Length > 256 ? message.Goodbye.Reason[..256] : message.Goodbye.Reason;
+
+            case AgentMessage.BodyOneofCase.CommandAck:
+                LinkLog.CommandAcknowledged(logger, live.NodeId, message.CommandAck.CommandId, message.CommandAck.Ok, message.CommandAck.Error);
+                return null;
 
             case AgentMessage.BodyOneofCase.Hello:
                 throw Invalid("Hello may be sent only once per stream");

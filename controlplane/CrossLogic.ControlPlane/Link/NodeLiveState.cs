@@ -6,12 +6,14 @@ namespace CrossLogic.ControlPlane.Link;
 /// What the control plane knows about one attached node between database flushes. Updated on every heartbeat;
 /// readers (admin API, routing) take a consistent <see cref="Snapshot"/>.
 /// </summary>
-internal sealed class NodeLiveState(string nodeId, long leaseEpoch, DateTime attachedAt)
+internal sealed class NodeLiveState(string nodeId, long leaseEpoch, DateTime attachedAt, Node.Types.State state = Node.Types.State.Starting)
 {
     private readonly Lock _lock = new();
     private DateTime _lastSeen = attachedAt;
     private ulong _sequence;
     private EngineStatus? _engine;
+    private IReadOnlyList<GpuSample> _gpus = [];
+    private Node.Types.State _state = state;
     private bool _connected = true;
     private bool _dirty;
 
@@ -20,7 +22,7 @@ internal sealed class NodeLiveState(string nodeId, long leaseEpoch, DateTime att
     public long LeaseEpoch { get; } = leaseEpoch;
 
     /// <summary>Accepts a heartbeat; false when its sequence does not advance (a replay or a confused agent).</summary>
-    public bool Beat(ulong sequence, DateTime now, EngineStatus? engine)
+    public bool Beat(ulong sequence, DateTime now, EngineStatus? engine, IReadOnlyList<GpuSample>? gpus = null)
     {
         lock (_lock)
         {
@@ -32,8 +34,27 @@ internal sealed class NodeLiveState(string nodeId, long leaseEpoch, DateTime att
             _sequence = sequence;
             _lastSeen = now;
             _engine = engine;
+            _gpus = gpus ?? [];
             _dirty = true;
             return true;
+        }
+    }
+
+    public Node.Types.State State { get { lock (_lock) { return _state; } } }
+
+    /// <summary>Takes a new state; returns the old one, or null when nothing changed.</summary>
+    public Node.Types.State? Transition(Node.Types.State state)
+    {
+        lock (_lock)
+        {
+            if (_state == state)
+            {
+                return null;
+            }
+
+            var old = _state;
+            _state = state;
+            return old;
         }
     }
 
@@ -74,10 +95,10 @@ internal sealed class NodeLiveState(string nodeId, long leaseEpoch, DateTime att
     {
         lock (_lock)
         {
-            return new NodeLiveSnapshot(NodeId, LeaseEpoch, _connected, _lastSeen, _sequence, _engine);
+            return new NodeLiveSnapshot(NodeId, LeaseEpoch, _connected, _lastSeen, _sequence, _engine, _gpus, _state);
         }
     }
 }
 
 /// <summary>An immutable copy of <see cref="NodeLiveState"/>.</summary>
-internal sealed record NodeLiveSnapshot(string NodeId, long LeaseEpoch, bool Connected, DateTime LastSeen, ulong Sequence, EngineStatus? Engine);
+internal sealed record NodeLiveSnapshot(string NodeId, long LeaseEpoch, bool Connected, DateTime LastSeen, ulong Sequence, EngineStatus? Engine, IReadOnlyList<GpuSample> Gpus, Node.Types.State State);

@@ -16,6 +16,8 @@ internal sealed record NodeRecord
     public string ReportedProbeEndpoint { get; init; } = "";
     public string ProbeEndpoint { get; init; } = "";
     public string Labels { get; init; } = "{}";
+    public string StateReason { get; init; } = "";
+    public string EngineLogTail { get; init; } = "";
     public DateTime CreatedAt { get; init; }
     public DateTime UpdatedAt { get; init; }
 }

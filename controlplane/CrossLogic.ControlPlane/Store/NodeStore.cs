@@ -10,7 +10,8 @@ internal sealed class NodeStore(NpgsqlDataSource dataSource)
         node_id AS NodeId, state AS State, connected AS Connected, lease_epoch AS LeaseEpoch, last_seen AS LastSeen,
         last_heartbeat_sequence AS LastHeartbeatSequence, boot_id AS BootId, agent_version AS AgentVersion,
         host_facts AS HostFacts, gpus AS Gpus, reported_probe_endpoint AS ReportedProbeEndpoint,
-        probe_endpoint AS ProbeEndpoint, labels::text AS Labels, created_at AS CreatedAt, updated_at AS UpdatedAt
+        probe_endpoint AS ProbeEndpoint, labels::text AS Labels, created_at AS CreatedAt, updated_at AS UpdatedAt,
+        state_reason AS StateReason, engine_log_tail AS EngineLogTail
         """;
 
     /// <summary>Inserts a node with its token hash; null when the id is taken.</summary>
@@ -145,6 +146,36 @@ internal sealed class NodeStore(NpgsqlDataSource dataSource)
                 seen = rows.Select(r => r.LastSeen).ToArray(),
                 sequences = rows.Select(r => r.Sequence).ToArray(),
             },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Moves a node to a derived state with its reason, unless a newer attach owns it. False when fenced.</summary>
+    public async Task<bool> TransitionAsync(string nodeId, long leaseEpoch, short from, short to, string reason, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var updated = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE nodes SET state = @to, state_reason = @reason, updated_at = now() WHERE node_id = @nodeId AND lease_epoch = @leaseEpoch",
+            new { nodeId, leaseEpoch, to, reason },
+            transaction,
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (updated == 0)
+        {
+            return false;
+        }
+
+        await InsertTransitionAsync(connection, transaction, nodeId, from, to, reason.Length > 0 ? reason : "reported by the agent", cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Keeps the engine's last output (from an exit or crash loop) on the node, for GetNode.</summary>
+    public async Task SetEngineLogTailAsync(string nodeId, long leaseEpoch, string logTail, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE nodes SET engine_log_tail = @logTail WHERE node_id = @nodeId AND lease_epoch = @leaseEpoch",
+            new { nodeId, leaseEpoch, logTail },
             cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
