@@ -104,12 +104,11 @@ internal static class LinkBench
             await Task.Delay(wait);
         }
 
-        var rssKb = File.ReadLines($"/proc/{kept.Process.Pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
-            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        var rssMb = ProcessStats.RssMb(kept.Process.Pid);
         await kept.DisposeAsync();
         samples.Sort();
         Console.Error.WriteLine($"# first heartbeat samples (ms): {string.Join(", ", samples.Select(s => s.ToString("0.0", CultureInfo.InvariantCulture)))}");
-        return (samples[samples.Count / 2], double.Parse(rssKb, CultureInfo.InvariantCulture) / 1024.0);
+        return (samples[samples.Count / 2], rssMb);
     }
 
     private static async Task<string> CreateNodesAsync(ControlPlaneProcess controlPlane, int count)

@@ -60,14 +60,14 @@ internal static class LinkLoadGenerator
 
         await Task.Delay(TimeSpan.FromSeconds(3));
         var controlPlanePid = int.Parse(options.Get("--cp-pid", "0"), CultureInfo.InvariantCulture);
-        var cpuBefore = (Self: Process.GetCurrentProcess().TotalProcessorTime, ControlPlane: ProcessCpu(controlPlanePid));
+        var cpuBefore = (Self: Process.GetCurrentProcess().TotalProcessorTime, ControlPlane: ProcessStats.CpuTime(controlPlanePid));
         run.MeasureStart = Stopwatch.GetTimestamp();
         run.Measuring = true;
         var droppedBefore = Volatile.Read(ref run.Dropped);
         await Task.Delay(TimeSpan.FromSeconds(seconds));
         run.Measuring = false;
         var selfCpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore.Self;
-        var controlPlaneCpu = ProcessCpu(controlPlanePid) - cpuBefore.ControlPlane;
+        var controlPlaneCpu = ProcessStats.CpuTime(controlPlanePid) - cpuBefore.ControlPlane;
         var droppedDuring = Volatile.Read(ref run.Dropped) - droppedBefore;
         var totalDropped = Volatile.Read(ref run.Dropped);
         await stop.CancelAsync();
@@ -96,20 +96,6 @@ internal static class LinkLoadGenerator
         }
 
         return 0;
-    }
-
-    /// <summary>User + system CPU time of a process from /proc (clock ticks of 10 ms).</summary>
-    private static TimeSpan ProcessCpu(int pid)
-    {
-        if (pid <= 0)
-        {
-            return TimeSpan.Zero;
-        }
-
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return TimeSpan.FromMilliseconds(ticks * 10);
     }
 
     private static async Task RunStreamAsync(NodeLink.NodeLinkClient client, string nodeId, string token, RunState run, CancellationToken stop)

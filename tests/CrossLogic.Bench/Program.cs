@@ -3,6 +3,7 @@ using CrossLogic.Bench;
 return args switch
 {
     ["link", .. var rest] => await LinkBench.RunAsync(rest),
+    ["agent", .. var rest] => await AgentBench.RunAsync(rest),
     ["loadgen", .. var rest] => await LinkLoadGenerator.RunAsync(rest),
     _ => Usage(),
 };
@@ -10,6 +11,7 @@ return args switch
 static int Usage()
 {
     Console.Error.WriteLine("usage: crosslogic-bench link [--max-streams N] [--hold-seconds S]");
+    Console.Error.WriteLine("       crosslogic-bench agent [--seconds S]");
     Console.Error.WriteLine("       crosslogic-bench loadgen --url URL --tokens FILE --count N --seconds S   (started by 'link')");
     return 2;
 }
