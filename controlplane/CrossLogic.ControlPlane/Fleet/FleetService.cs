@@ -69,6 +69,41 @@ internal sealed class FleetService(NodeStore store, LiveNodeRegistry live, IOpti
         return response;
     }
 
+    public override async Task<DrainNodeResponse> DrainNode(DrainNodeRequest request, ServerCallContext context)
+    {
+        var nodeId = ParseNodeName(request.Name, "name");
+        var deadline = request.Deadline?.ToTimeSpan();
+        if (deadline is { } d && (d < TimeSpan.Zero || d > TimeSpan.FromHours(1)))
+        {
+            throw Invalid("deadline must be between 0 and 1 hour");
+        }
+
+        var commandId = NewCommandId();
+        await SendAsync(nodeId, commandId, new ControlMessage { DrainEngine = new DrainEngine { CommandId = commandId, Deadline = request.Deadline } }, context).ConfigureAwait(false);
+        return new DrainNodeResponse { CommandId = commandId };
+    }
+
+    public override async Task<RestartNodeEngineResponse> RestartNodeEngine(RestartNodeEngineRequest request, ServerCallContext context)
+    {
+        var nodeId = ParseNodeName(request.Name, "name");
+        var commandId = NewCommandId();
+        var ack = await SendAsync(nodeId, commandId, new ControlMessage { RestartEngine = new RestartEngine { CommandId = commandId } }, context).ConfigureAwait(false);
+        try
+        {
+            var result = await ack.WaitAsync(TimeSpan.FromSeconds(10), context.CancellationToken).ConfigureAwait(false);
+            if (!result.Ok)
+            {
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, $"node '{nodeId}' refused: {result.Error}"));
+            }
+        }
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, $"node '{nodeId}' did not acknowledge the restart: {ex.Message}"));
+        }
+
+        return new RestartNodeEngineResponse { CommandId = commandId };
+    }
+
     public override async Task<ListNodeEventsResponse> ListNodeEvents(ListNodeEventsRequest request, ServerCallContext context)
     {
         var nodeId = ParseNodeName(request.Parent, "parent");
@@ -109,6 +144,28 @@ internal sealed class FleetService(NodeStore store, LiveNodeRegistry live, IOpti
 
         return response;
     }
+
+    /// <summary>Sends a command on the node's live stream; FAILED_PRECONDITION when it has none here.</summary>
+    private async Task<Task<CommandAck>> SendAsync(string nodeId, string commandId, ControlMessage command, ServerCallContext context)
+    {
+        if (await store.GetAsync(nodeId, context.CancellationToken).ConfigureAwait(false) is null)
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"node '{nodeId}' not found"));
+        }
+
+        var channel = live.ChannelOf(nodeId)
+            ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, $"node '{nodeId}' is not connected to this control plane"));
+        try
+        {
+            return await channel.SendCommandAsync(commandId, command, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"node '{nodeId}' disconnected: {ex.Message}"));
+        }
+    }
+
+    private static string NewCommandId() => "cmd-" + Guid.NewGuid().ToString("N")[..16];
 
     private Node View(NodeRecord record)
     {

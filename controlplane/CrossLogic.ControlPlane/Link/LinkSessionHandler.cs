@@ -37,7 +37,8 @@ internal sealed class LinkSessionHandler(
             hello.ProbeEndpoint,
             now);
         var (epoch, state) = await store.AttachAsync(attach, (short)Node.Types.State.Starting, StatesThatStartOnAttach, callCancelled).ConfigureAwait(false);
-        var live = new NodeLiveState(hello.NodeId, epoch, now, (Node.Types.State)state);
+        using var channel = new ControlChannel(responses);
+        var live = new NodeLiveState(hello.NodeId, epoch, now, (Node.Types.State)state) { Channel = channel };
         registry.Attached(live);
         LinkLog.Attached(logger, hello.NodeId, epoch, hello.AgentVersion);
 
@@ -46,7 +47,7 @@ internal sealed class LinkSessionHandler(
         var reason = "stream ended by the agent";
         try
         {
-            await responses.WriteAsync(new ControlMessage
+            await channel.WriteAsync(new ControlMessage
             {
                 Welcome = new Welcome
                 {
@@ -58,7 +59,7 @@ internal sealed class LinkSessionHandler(
 
             while (await requests.MoveNext(stopping.Token).ConfigureAwait(false))
             {
-                var goodbye = await HandleAsync(requests.Current, live, agentStart, responses, stopping.Token).ConfigureAwait(false);
+                var goodbye = await HandleAsync(requests.Current, live, agentStart, channel, stopping.Token).ConfigureAwait(false);
                 if (goodbye is not null)
                 {
                     reason = "goodbye: " + goodbye;
@@ -84,6 +85,7 @@ internal sealed class LinkSessionHandler(
         {
             var snapshot = live.Snapshot();
             live.Disconnected(timeProvider.GetUtcNow().UtcDateTime);
+            channel.Close();
             LinkLog.Detached(logger, hello.NodeId, epoch, reason);
             try
             {
@@ -97,7 +99,7 @@ internal sealed class LinkSessionHandler(
     }
 
     /// <summary>Handles one message; returns the goodbye reason when the agent says goodbye.</summary>
-    private async Task<string?> HandleAsync(AgentMessage message, NodeLiveState live, DateTime agentStart, IServerStreamWriter<ControlMessage> responses, CancellationToken cancellationToken)
+    private async Task<string?> HandleAsync(AgentMessage message, NodeLiveState live, DateTime agentStart, ControlChannel responses, CancellationToken cancellationToken)
     {
         switch (message.BodyCase)
         {
@@ -153,6 +155,7 @@ internal sealed class LinkSessionHandler(
 
             case AgentMessage.BodyOneofCase.CommandAck:
                 LinkLog.CommandAcknowledged(logger, live.NodeId, message.CommandAck.CommandId, message.CommandAck.Ok, message.CommandAck.Error);
+                responses.Acknowledged(message.CommandAck);
                 return null;
 
             case AgentMessage.BodyOneofCase.Hello:

@@ -16,6 +16,10 @@ internal sealed class LiveNodeRegistry
     /// <summary>True if <paramref name="state"/> is still the node's current session.</summary>
     public bool IsCurrent(NodeLiveState state) => _nodes.TryGetValue(state.NodeId, out var current) && ReferenceEquals(current, state);
 
+    /// <summary>The command channel of a node connected to this replica, or null.</summary>
+    public ControlChannel? ChannelOf(string nodeId) =>
+        _nodes.TryGetValue(nodeId, out var state) && state.Snapshot().Connected ? state.Channel : null;
+
     public NodeLiveSnapshot? Find(string nodeId) => _nodes.TryGetValue(nodeId, out var state) ? state.Snapshot() : null;
 
     public IEnumerable<NodeLiveState> All => _nodes.Values;

@@ -21,6 +21,9 @@ internal sealed class NodeLiveState(string nodeId, long leaseEpoch, DateTime att
 
     public long LeaseEpoch { get; } = leaseEpoch;
 
+    /// <summary>Where commands to this node's agent go while its stream is open.</summary>
+    public ControlChannel? Channel { get; init; }
+
     /// <summary>Accepts a heartbeat; false when its sequence does not advance (a replay or a confused agent).</summary>
     public bool Beat(ulong sequence, DateTime now, EngineStatus? engine, IReadOnlyList<GpuSample>? gpus = null)
     {

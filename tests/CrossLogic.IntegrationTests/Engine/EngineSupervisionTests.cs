@@ -87,6 +87,45 @@ public sealed class EngineSupervisionTests(PostgresFixture db) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task After_a_crash_loop_the_operator_restarts_the_engine_through_the_admin_api()
+    {
+        var engine = AgentProcess.MockEngine(LogFile());
+        var fixedFlag = Path.Combine(_dir, "fixed");
+        // Fails until the operator fixes the cause (the flag file), then runs the real mock engine with the same arguments.
+        engine["Executable"] = "/bin/sh";
+        engine["ExecutablePrefixArgs"] = new[] { "-c", $"[ -f {fixedFlag} ] || {{ echo 'bad weights' >&2; exit 4; }}; exec dotnet {RepoPaths.MockEngineDll} \"$@\"", "sh" };
+        var (agent, nodeId) = await StartAgentAsync(engine);
+        await using var _ = agent;
+        await WaitForStateAsync(nodeId, Node.Types.State.Failed, TimeSpan.FromSeconds(30));
+
+        await File.WriteAllTextAsync(fixedFlag, "");
+        var response = await _controlPlane.Fleet.RestartNodeEngineAsync(new RestartNodeEngineRequest { Name = "nodes/" + nodeId });
+
+        Assert.StartsWith("cmd-", response.CommandId, StringComparison.Ordinal);
+        await WaitForStateAsync(nodeId, Node.Types.State.Ready, TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task The_admin_api_drains_a_node_and_refuses_commands_to_a_node_that_is_not_connected()
+    {
+        var (agent, nodeId) = await StartAgentAsync(AgentProcess.MockEngine(LogFile()));
+        await using var _ = agent;
+        await WaitForStateAsync(nodeId, Node.Types.State.Ready, TimeSpan.FromSeconds(30));
+
+        await _controlPlane.Fleet.DrainNodeAsync(new DrainNodeRequest { Name = "nodes/" + nodeId });
+
+        await WaitForStateAsync(nodeId, Node.Types.State.Draining, TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(async () => (await _controlPlane.EventsAsync(nodeId)).Any(e => e.Kind == "ENGINE_DRAINED"), TimeSpan.FromSeconds(10), "drained");
+
+        var offline = NodeLinkTests.NewNodeId();
+        await _controlPlane.CreateNodeAsync(offline);
+        var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await _controlPlane.Fleet.DrainNodeAsync(new DrainNodeRequest { Name = "nodes/" + offline }));
+        Assert.Equal(Grpc.Core.StatusCode.FailedPrecondition, error.StatusCode);
+        var missing = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await _controlPlane.Fleet.RestartNodeEngineAsync(new RestartNodeEngineRequest { Name = "nodes/no-such-node" }));
+        Assert.Equal(Grpc.Core.StatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
     public async Task A_drain_lets_running_requests_finish_before_the_engine_stops()
     {
         var engineConfig = AgentProcess.MockEngine(LogFile(), new Dictionary<string, string> { ["MOCK_ENGINE_TOKENS_PER_SECOND"] = "20" });
