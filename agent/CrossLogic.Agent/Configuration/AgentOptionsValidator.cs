@@ -1,10 +1,10 @@
+using CrossLogic.Contracts;
+
 namespace CrossLogic.Agent.Configuration;
 
 /// <summary>Checks agent options and says, per key, what is wrong.</summary>
 internal static class AgentOptionsValidator
 {
-    private const int MaxNodeIdLength = 63;
-
     public static IReadOnlyList<ConfigError> Validate(AgentOptions options)
     {
         var errors = new List<ConfigError>();
@@ -15,7 +15,7 @@ internal static class AgentOptionsValidator
         }
         else if (!NodeIdFormat.IsValid(options.NodeId))
         {
-            errors.Add(new("NodeId", $"must be 1-{MaxNodeIdLength} characters of a-z, 0-9 and '-', starting with a letter or digit"));
+            errors.Add(new("NodeId", "must be " + NodeIdFormat.Description));
         }
 
         if (!Uri.TryCreate(options.ControlPlane.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))

@@ -20,7 +20,7 @@ internal sealed class FleetService(NodeStore store, LiveNodeRegistry live, IOpti
         var nodeId = request.NodeId.Length > 0 ? request.NodeId : "n-" + Guid.NewGuid().ToString("N")[..12];
         if (!AgentMessageValidator.IsValidNodeId(nodeId))
         {
-            throw Invalid("node_id must be 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit");
+            throw Invalid("node_id must be " + Contracts.NodeIdFormat.Description);
         }
 
         var spec = request.Node ?? new Node();

@@ -1,10 +1,10 @@
-using System.Text.RegularExpressions;
+using CrossLogic.Contracts;
 using CrossLogic.Contracts.V1;
 
 namespace CrossLogic.ControlPlane.Link;
 
 /// <summary>Refuses malformed or absurd agent messages before anything is written. Returns the reason, or null when valid.</summary>
-internal static partial class AgentMessageValidator
+internal static class AgentMessageValidator
 {
     private const int MaxShortText = 128;
     private const int MaxLongText = 4096;
@@ -12,7 +12,7 @@ internal static partial class AgentMessageValidator
     private const int MaxDetailEntries = 64;
     private const long MaxMemoryBytes = 64L << 40;
 
-    public static bool IsValidNodeId(string nodeId) => NodeIdPattern().IsMatch(nodeId);
+    public static bool IsValidNodeId(string nodeId) => NodeIdFormat.IsValid(nodeId);
 
     public static string? ValidateHello(Hello hello)
     {
@@ -23,7 +23,7 @@ internal static partial class AgentMessageValidator
 
         if (!IsValidNodeId(hello.NodeId))
         {
-            return "hello.node_id must be 1-63 characters of a-z, 0-9 and '-'";
+            return "hello.node_id must be " + NodeIdFormat.Description;
         }
 
         if (hello.BootId.Length > MaxShortText || hello.AgentVersion.Length > MaxShortText)
@@ -123,7 +123,4 @@ internal static partial class AgentMessageValidator
 
         return null;
     }
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$", RegexOptions.CultureInvariant)]
-    private static partial Regex NodeIdPattern();
 }
