@@ -136,7 +136,7 @@ public sealed class EngineSupervisionTests(PostgresFixture db) : IAsyncLifetime
         var pid = (await agent.Probe.ProbeAsync(new ProbeRequest())).Engine.Pid;
 
         using var http = new HttpClient();
-        var body = """{"model":"test-model","messages":[{"role":"user","content":"hi"}],"max_tokens":40,"stream":true}""";
+        var body = """{"model":"test-model","messages":[{"role":"user","content":"hi"}],"max_tokens":60,"stream":true}""";
         var streaming = http.PostAsync($"http://127.0.0.1:{port}/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
         await Eventually.TrueAsync(async () => (await agent.Probe.ProbeAsync(new ProbeRequest())).Engine.RunningRequests == 1, TimeSpan.FromSeconds(5), "the request is running");
         await Eventually.TrueAsync(async () => (await _controlPlane.GetNodeAsync(nodeId)).Engine.RunningRequests == 1, TimeSpan.FromSeconds(3), "the scraped load reaches the control plane in heartbeats");
