@@ -13,13 +13,13 @@ namespace CrossLogic.Bench;
 internal static class LinkBench
 {
     private const double P99TargetMs = 50;
-    private static readonly int[] StreamSteps = [1_000, 2_500, 5_000, 10_000, 15_000, 20_000];
+    private static readonly int[] StreamSteps = [2_500, 5_000, 10_000, 15_000, 20_000];
 
     public static async Task<int> RunAsync(string[] args)
     {
         var options = Args.Parse(args);
         var maxStreams = int.Parse(options.Get("--max-streams", "20000"), CultureInfo.InvariantCulture);
-        var holdSeconds = int.Parse(options.Get("--hold-seconds", "20"), CultureInfo.InvariantCulture);
+        var holdSeconds = int.Parse(options.Get("--hold-seconds", "60"), CultureInfo.InvariantCulture);
         var rampPerSecond = options.Get("--ramp-per-second", "500");
         var rssAfterSeconds = int.Parse(options.Get("--rss-after-seconds", "30"), CultureInfo.InvariantCulture);
         int[] steps = options.Get("--steps", "") is { Length: > 0 } list
@@ -33,8 +33,8 @@ internal static class LinkBench
         {
             ["Logging__LogLevel__Default"] = "Warning",
             ["Link__FlushIntervalMs"] = "5000",
-            // As packaging/Containerfile runs it: a 64 MiB gen0 budget keeps GC pauses out of heartbeat handling.
-            ["DOTNET_GCgen0size"] = "0x4000000",
+            // As packaging/Containerfile runs it: a 256 MiB gen0 budget makes the (stream-count-bound) gen0 pauses rare.
+            ["DOTNET_GCgen0size"] = "0x10000000",
         };
         // BENCH_CP_<NAME>=value passes <NAME>=value to the control plane (GC or Link settings to compare).
         foreach (var entry in Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>())

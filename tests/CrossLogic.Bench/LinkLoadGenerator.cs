@@ -44,10 +44,10 @@ internal static class LinkLoadGenerator
         {
             var client = new NodeLink.NodeLinkClient(channels[i / StreamsPerChannel]);
             streams.Add(RunStreamAsync(client, credentials[i][0], credentials[i][1], run, stop.Token));
-            var due = TimeSpan.FromSeconds((double)(i + 1) / rampPerSecond);
-            if (due > ramp.Elapsed)
+            var wait = TimeSpan.FromSeconds((double)(i + 1) / rampPerSecond) - ramp.Elapsed;
+            if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(due - ramp.Elapsed);
+                await Task.Delay(wait);
             }
         }
 
