@@ -36,8 +36,22 @@ internal sealed class NodeLiveState(string nodeId, long leaseEpoch, DateTime att
 
             _sequence = sequence;
             _lastSeen = now;
-            _engine = engine;
-            _gpus = gpus ?? [];
+            // Keep the previous objects when nothing changed: a long-lived state that points at every new message
+            // promotes each heartbeat into older GC generations, and with thousands of nodes that shows as pauses.
+            if (!Equals(engine, _engine))
+            {
+                _engine = engine;
+            }
+
+            if (gpus is not { Count: > 0 })
+            {
+                _gpus = [];
+            }
+            else if (!gpus.SequenceEqual(_gpus))
+            {
+                _gpus = gpus.ToArray();
+            }
+
             _dirty = true;
             return true;
         }
