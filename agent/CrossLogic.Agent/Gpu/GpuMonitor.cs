@@ -13,6 +13,8 @@ namespace CrossLogic.Agent.Gpu;
 internal sealed class GpuMonitor(OutboundEventQueue events, TimeProvider timeProvider, ILogger<GpuMonitor> logger) : BackgroundService
 {
     private readonly Lock _lock = new();
+    // One sampler at a time (the 1 s loop and the XID thread), so a health change is reported once.
+    private readonly Lock _sampling = new();
     private readonly HashSet<int> _fatalXid = [];
     private readonly Dictionary<int, string> _fatalReason = [];
     private nint[] _handles = [];
@@ -88,6 +90,14 @@ internal sealed class GpuMonitor(OutboundEventQueue events, TimeProvider timePro
 
     /// <summary>Reads every GPU once and classifies it.</summary>
     public IReadOnlyList<GpuSample> Sample()
+    {
+        lock (_sampling)
+        {
+            return SampleAndReport();
+        }
+    }
+
+    private List<GpuSample> SampleAndReport()
     {
         nint[] handles;
         lock (_lock)

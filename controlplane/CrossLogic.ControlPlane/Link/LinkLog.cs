@@ -18,6 +18,9 @@ internal static partial class LinkLog
     [LoggerMessage(1005, LogLevel.Information, "Node {NodeId} acknowledged command {CommandId}: ok {Ok} {Error}")]
     public static partial void CommandAcknowledged(ILogger logger, string nodeId, string commandId, bool ok, string error);
 
+    [LoggerMessage(1006, LogLevel.Warning, "Could not record node {NodeId} becoming {State}; retrying on the next heartbeat")]
+    public static partial void TransitionNotRecorded(ILogger logger, Exception exception, string nodeId, Contracts.V1.Node.Types.State state);
+
     [LoggerMessage(1003, LogLevel.Warning, "Heartbeat flush of {Count} nodes failed; retrying next interval")]
     public static partial void FlushFailed(ILogger logger, Exception exception, int count);
 }

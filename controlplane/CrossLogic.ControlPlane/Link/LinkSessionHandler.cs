@@ -119,8 +119,17 @@ internal sealed class LinkSessionHandler(
                 if (live.Transition(derived) is { } previous)
                 {
                     // Rare, so written at once: routing and operators see a state change without waiting for a flush.
-                    await store.TransitionAsync(live.NodeId, live.LeaseEpoch, (short)previous, (short)derived, reason, cancellationToken).ConfigureAwait(false);
-                    LinkLog.StateChanged(logger, live.NodeId, previous, derived, reason);
+                    try
+                    {
+                        await store.TransitionAsync(live.NodeId, live.LeaseEpoch, (short)previous, (short)derived, reason, cancellationToken).ConfigureAwait(false);
+                        LinkLog.StateChanged(logger, live.NodeId, previous, derived, reason);
+                    }
+                    catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+                    {
+                        // The database is away: keep the stream, and try the same transition on the next heartbeat.
+                        live.Transition(previous);
+                        LinkLog.TransitionNotRecorded(logger, ex, live.NodeId, derived);
+                    }
                 }
 
                 await responses.WriteAsync(new ControlMessage { HeartbeatAck = new HeartbeatAck { Sequence = heartbeat.Sequence, LeaseEpoch = live.LeaseEpoch } }, cancellationToken).ConfigureAwait(false);
