@@ -7,11 +7,26 @@ internal sealed class EngineLog(string path, long maxBytes, int ringLines = 200)
     private readonly Queue<string> _ring = new();
     private StreamWriter? _writer;
     private long _bytes;
+    private string? _secret;
+
+    /// <summary>A value masked in every line kept or written (vLLM prints its arguments, the engine API key among them).</summary>
+    public void Redact(string? secret)
+    {
+        lock (_lock)
+        {
+            _secret = string.IsNullOrEmpty(secret) ? null : secret;
+        }
+    }
 
     public void Append(string line)
     {
         lock (_lock)
         {
+            if (_secret is not null)
+            {
+                line = line.Replace(_secret, "***", StringComparison.Ordinal);
+            }
+
             _ring.Enqueue(line.Length > 2000 ? line[..2000] : line);
             while (_ring.Count > ringLines)
             {

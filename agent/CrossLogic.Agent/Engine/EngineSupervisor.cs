@@ -69,6 +69,7 @@ internal sealed class EngineSupervisor : BackgroundService
         }
 
         var apiKey = ReadApiKey();
+        Log.Redact(apiKey);
         using var http = new EngineHttpClient(_options.Port, apiKey);
         var backoff = new ReconnectBackoff(TimeSpan.FromMilliseconds(_options.RestartMinDelayMs), TimeSpan.FromMilliseconds(_options.RestartMaxDelayMs), Random.Shared);
         var crashLoop = new CrashLoopDetector(_options.CrashLoopExits, TimeSpan.FromSeconds(_options.CrashLoopWindowSeconds));
