@@ -15,7 +15,6 @@ internal sealed class GpuMonitor(OutboundEventQueue events, TimeProvider timePro
     private readonly Lock _lock = new();
     // One sampler at a time (the 1 s loop and the XID thread), so a health change is reported once.
     private readonly Lock _sampling = new();
-    private readonly HashSet<int> _fatalXid = [];
     private readonly Dictionary<int, string> _fatalReason = [];
     private nint[] _handles = [];
     private IReadOnlyList<GpuDevice> _devices = [];
@@ -291,7 +290,6 @@ internal sealed class GpuMonitor(OutboundEventQueue events, TimeProvider timePro
         {
             lock (_lock)
             {
-                _fatalXid.Add(index);
                 _fatalReason[index] = description;
             }
         }

@@ -18,7 +18,7 @@ internal sealed class FleetService(NodeStore store, LiveNodeRegistry live, IOpti
     public override async Task<CreateNodeResponse> CreateNode(CreateNodeRequest request, ServerCallContext context)
     {
         var nodeId = request.NodeId.Length > 0 ? request.NodeId : "n-" + Guid.NewGuid().ToString("N")[..12];
-        if (!AgentMessageValidator.IsValidNodeId(nodeId))
+        if (!Contracts.NodeIdFormat.IsValid(nodeId))
         {
             throw Invalid("node_id must be " + Contracts.NodeIdFormat.Description);
         }
@@ -177,7 +177,7 @@ internal sealed class FleetService(NodeStore store, LiveNodeRegistry live, IOpti
     private static string ParseNodeName(string name, string field)
     {
         const string prefix = "nodes/";
-        if (!name.StartsWith(prefix, StringComparison.Ordinal) || !AgentMessageValidator.IsValidNodeId(name[prefix.Length..]))
+        if (!name.StartsWith(prefix, StringComparison.Ordinal) || !Contracts.NodeIdFormat.IsValid(name[prefix.Length..]))
         {
             throw Invalid($"{field} must look like 'nodes/{{node_id}}'");
         }

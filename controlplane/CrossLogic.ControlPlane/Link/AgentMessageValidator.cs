@@ -12,8 +12,6 @@ internal static class AgentMessageValidator
     private const int MaxDetailEntries = 64;
     private const long MaxMemoryBytes = 64L << 40;
 
-    public static bool IsValidNodeId(string nodeId) => NodeIdFormat.IsValid(nodeId);
-
     public static string? ValidateHello(Hello hello)
     {
         if (hello.NodeId.Length == 0)
@@ -21,7 +19,7 @@ internal static class AgentMessageValidator
             return "hello.node_id is required";
         }
 
-        if (!IsValidNodeId(hello.NodeId))
+        if (!NodeIdFormat.IsValid(hello.NodeId))
         {
             return "hello.node_id must be " + NodeIdFormat.Description;
         }
