@@ -1,4 +1,5 @@
 using CrossLogic.ControlPlane.Auth;
+using CrossLogic.ControlPlane.Gateway;
 using CrossLogic.ControlPlane.Hosting;
 using CrossLogic.ControlPlane.Link;
 using CrossLogic.ControlPlane.Store;
@@ -11,6 +12,7 @@ builder.Services
     .AddStore(builder.Configuration)
     .AddAuth()
     .AddLink()
+    .AddGateway()
     .AddAdminApi();
 
 var app = builder.Build();

@@ -9,15 +9,17 @@ namespace CrossLogic.Testing;
 public sealed class ControlPlaneProcess : IAsyncDisposable
 {
     public const string AdminToken = "test-admin-token-0123456789abcdef";
+    public const string EngineKeySecret = "test-engine-key-secret-0123456789abcdef";
     private readonly Dictionary<string, string> _environment;
     private ChildProcess? _process;
     private GrpcChannel? _channel;
 
-    private ControlPlaneProcess(Dictionary<string, string> environment, int grpcPort, int httpPort)
+    private ControlPlaneProcess(Dictionary<string, string> environment, int grpcPort, int httpPort, int gatewayPort)
     {
         _environment = environment;
         GrpcPort = grpcPort;
         HttpPort = httpPort;
+        GatewayPort = gatewayPort;
     }
 
     public int GrpcPort { get; }
@@ -27,6 +29,11 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
     public string GrpcUrl => $"http://127.0.0.1:{GrpcPort}";
 
     public string HttpUrl => $"http://127.0.0.1:{HttpPort}";
+
+    public int GatewayPort { get; }
+
+    /// <summary>The OpenAI-compatible API's base address (`…/v1`).</summary>
+    public string GatewayUrl => $"http://127.0.0.1:{GatewayPort}/v1";
 
     public ChildProcess Process => _process ?? throw new InvalidOperationException("not started");
 
@@ -39,10 +46,18 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
         return metadata;
     }));
 
+    /// <summary>The gateway's admin API (API keys, usage) with the admin token.</summary>
+    public Gateway.GatewayClient Gateway => new(Channel.Intercept(metadata =>
+    {
+        metadata.Add("authorization", "Bearer " + AdminToken);
+        return metadata;
+    }));
+
     public static async Task<ControlPlaneProcess> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? settings = null, bool waitUntilServing = true)
     {
         var grpcPort = FreePort.Next();
         var httpPort = FreePort.Next();
+        var gatewayPort = FreePort.Next();
         var environment = new Dictionary<string, string>
         {
             ["ConnectionStrings__Postgres"] = connectionString,
@@ -50,6 +65,8 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
             ["ControlPlane__ListenAddress"] = "127.0.0.1",
             ["ControlPlane__GrpcPort"] = grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["ControlPlane__HttpPort"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ControlPlane__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Gateway__EngineKeySecret"] = EngineKeySecret,
             ["Link__FlushIntervalMs"] = "200",
             ["Logging__LogLevel__Default"] = "Information",
         };
@@ -58,7 +75,7 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
             environment[key] = value;
         }
 
-        var controlPlane = new ControlPlaneProcess(environment, grpcPort, httpPort);
+        var controlPlane = new ControlPlaneProcess(environment, grpcPort, httpPort, gatewayPort);
         await controlPlane.StartAsync(waitUntilServing);
         return controlPlane;
     }
@@ -96,6 +113,18 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
     {
         var response = await Fleet.CreateNodeAsync(new CreateNodeRequest { NodeId = nodeId, Node = new Node { ProbeEndpoint = probeEndpoint } });
         return response.Token;
+    }
+
+    /// <summary>Registers a node that serves <paramref name="model"/> at <paramref name="engineEndpoint"/>; returns the response
+    /// with the node token and the engine key.</summary>
+    public async Task<CreateNodeResponse> CreateServingNodeAsync(string nodeId, string model, string engineEndpoint) =>
+        await Fleet.CreateNodeAsync(new CreateNodeRequest { NodeId = nodeId, Node = new Node { Model = model, EngineEndpoint = engineEndpoint } });
+
+    /// <summary>Mints an API key for a tenant; returns the secret and the key's id.</summary>
+    public async Task<(string Key, string KeyId)> CreateApiKeyAsync(string tenant, ApiKey? spec = null)
+    {
+        var response = await Gateway.CreateApiKeyAsync(new CreateApiKeyRequest { Parent = "tenants/" + tenant, ApiKey = spec ?? new ApiKey() });
+        return (response.Key, response.ApiKey.KeyId);
     }
 
     public async Task<Node> GetNodeAsync(string nodeId) => await Fleet.GetNodeAsync(new GetNodeRequest { Name = "nodes/" + nodeId });

@@ -4,10 +4,10 @@ using Microsoft.Extensions.Options;
 
 namespace CrossLogic.ControlPlane.Auth;
 
-/// <summary>Requires the admin token on every call of the operators' Fleet service, over gRPC and REST alike.</summary>
+/// <summary>Requires the admin token on every call of the operators' services (Fleet, Gateway), over gRPC and REST alike.</summary>
 internal sealed class AdminTokenInterceptor(IOptions<AuthOptions> options) : Interceptor
 {
-    private const string FleetMethodPrefix = "/crosslogic.v1.Fleet/";
+    private static readonly string[] AdminServicePrefixes = ["/crosslogic.v1.Fleet/", "/crosslogic.v1.Gateway/"];
     private readonly byte[] _adminTokenHash = TokenHasher.Hash(options.Value.AdminToken);
 
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -24,7 +24,7 @@ internal sealed class AdminTokenInterceptor(IOptions<AuthOptions> options) : Int
 
     private void Authorize(ServerCallContext context)
     {
-        if (!context.Method.StartsWith(FleetMethodPrefix, StringComparison.Ordinal))
+        if (!AdminServicePrefixes.Any(prefix => context.Method.StartsWith(prefix, StringComparison.Ordinal)))
         {
             return;
         }

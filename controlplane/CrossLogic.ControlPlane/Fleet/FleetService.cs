@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using CrossLogic.Contracts.V1;
 using CrossLogic.ControlPlane.Auth;
+using CrossLogic.ControlPlane.Gateway;
+using CrossLogic.ControlPlane.Gateway.Routing;
 using CrossLogic.ControlPlane.Link;
 using CrossLogic.ControlPlane.Store;
 using Grpc.Core;
@@ -10,7 +12,13 @@ using Microsoft.Extensions.Options;
 namespace CrossLogic.ControlPlane.Fleet;
 
 /// <summary>The operators' API (gRPC and, through transcoding, REST). Thin: validates, then reads or writes the store.</summary>
-internal sealed class FleetService(NodeStore store, LiveNodeRegistry live, IOptions<NodeLinkOptions> linkOptions, TimeProvider timeProvider) : Contracts.V1.Fleet.FleetBase
+internal sealed class FleetService(
+    NodeStore store,
+    LiveNodeRegistry live,
+    RoutingTable routing,
+    EngineKeys engineKeys,
+    IOptions<NodeLinkOptions> linkOptions,
+    TimeProvider timeProvider) : Contracts.V1.Fleet.FleetBase
 {
     private const string NodeTokenPrefix = "cln_";
     private const int MaxLabels = 64;
@@ -29,6 +37,16 @@ internal sealed class FleetService(NodeStore store, LiveNodeRegistry live, IOpti
             throw Invalid("node.probe_endpoint must be at most 255 characters");
         }
 
+        if (spec.EngineEndpoint.Length > 0 && EngineEndpointError(spec.EngineEndpoint) is { } endpointError)
+        {
+            throw Invalid("node.engine_endpoint " + endpointError);
+        }
+
+        if (spec.Model.Length > 256 || spec.Model.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            throw Invalid("node.model must be at most 256 characters without spaces");
+        }
+
         if (spec.Labels.Count > MaxLabels || spec.Labels.Any(l => l.Key.Length is 0 or > 63 || l.Value.Length > 255))
         {
             throw Invalid($"node.labels: at most {MaxLabels}, keys 1-63 characters, values at most 255");
@@ -36,14 +54,17 @@ internal sealed class FleetService(NodeStore store, LiveNodeRegistry live, IOpti
 
         var token = TokenHasher.Mint(NodeTokenPrefix);
         var record = await store.CreateAsync(
-            nodeId,
-            (short)Node.Types.State.Requested,
-            TokenHasher.Hash(token),
-            spec.ProbeEndpoint,
-            JsonSerializer.Serialize(spec.Labels.ToDictionary(l => l.Key, l => l.Value)),
+            new NewNode(
+                nodeId,
+                (short)Node.Types.State.Requested,
+                TokenHasher.Hash(token),
+                spec.ProbeEndpoint,
+                spec.EngineEndpoint.TrimEnd('/'),
+                spec.Model,
+                JsonSerializer.Serialize(spec.Labels.ToDictionary(l => l.Key, l => l.Value))),
             context.CancellationToken).ConfigureAwait(false)
             ?? throw new RpcException(new Status(StatusCode.AlreadyExists, $"node '{nodeId}' already exists"));
-        return new CreateNodeResponse { Node = View(record), Token = token };
+        return new CreateNodeResponse { Node = View(record), Token = token, EngineApiKey = engineKeys.For(nodeId) };
     }
 
     public override async Task<Node> GetNode(GetNodeRequest request, ServerCallContext context)
@@ -80,6 +101,13 @@ internal sealed class FleetService(NodeStore store, LiveNodeRegistry live, IOpti
 
         var commandId = NewCommandId();
         await SendAsync(nodeId, commandId, new ControlMessage { DrainEngine = new DrainEngine { CommandId = commandId, Deadline = request.Deadline } }, context).ConfigureAwait(false);
+        // Out of routing now, not at the next heartbeat: new requests go elsewhere while running ones finish.
+        if (live.SessionOf(nodeId) is { } session)
+        {
+            session.DrainRequested = true;
+            routing.Update(session.Route());
+        }
+
         return new DrainNodeResponse { CommandId = commandId };
     }
 
@@ -94,6 +122,11 @@ internal sealed class FleetService(NodeStore store, LiveNodeRegistry live, IOpti
             if (!result.Ok)
             {
                 throw new RpcException(new Status(StatusCode.FailedPrecondition, $"node '{nodeId}' refused: {result.Error}"));
+            }
+
+            if (live.SessionOf(nodeId) is { } session)
+            {
+                session.DrainRequested = false;
             }
         }
         catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
@@ -163,6 +196,23 @@ internal sealed class FleetService(NodeStore store, LiveNodeRegistry live, IOpti
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"node '{nodeId}' disconnected: {ex.Message}"));
         }
+    }
+
+    /// <summary>Null when <paramref name="endpoint"/> is `http(s)://host:port` and nothing else; else what is wrong.</summary>
+    private static string? EngineEndpointError(string endpoint)
+    {
+        if (endpoint.Length > 255 || !Uri.TryCreate(endpoint, UriKind.Absolute, out var uri))
+        {
+            return "must be an absolute URL such as http://10.0.0.5:8000";
+        }
+
+        if (uri.Scheme is not ("http" or "https") || uri.UserInfo.Length > 0 || uri.Query.Length > 0 || uri.Fragment.Length > 0
+            || uri.AbsolutePath != "/")
+        {
+            return "must be http(s)://host:port with no path, query or credentials";
+        }
+
+        return null;
     }
 
     private static string NewCommandId() => "cmd-" + Guid.NewGuid().ToString("N")[..16];

@@ -33,6 +33,8 @@ internal static class NodeView
             UpdateTime = Utc(record.UpdatedAt),
             LastSeenTime = record.LastSeen is { } seen ? Utc(seen) : null,
             StateReason = record.StateReason,
+            EngineEndpoint = record.EngineEndpoint,
+            Model = record.Model,
         };
         if (record.EngineLogTail.Length > 0)
         {

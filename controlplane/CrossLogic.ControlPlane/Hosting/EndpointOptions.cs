@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace CrossLogic.ControlPlane.Hosting;
 
 /// <summary>
-/// The control plane's two listeners (`ControlPlane:*`). Cleartext HTTP/2 (h2c) needs prior knowledge, and Kestrel
+/// The control plane's listeners (`ControlPlane:*`). Cleartext HTTP/2 (h2c) needs prior knowledge, and Kestrel
 /// cannot offer HTTP/1.1 and h2c on one cleartext port, so gRPC (agents, grpcurl, the CLI) and REST/HTTP get a port each.
 /// Behind TLS one port could serve both through ALPN.
 /// </summary>
@@ -19,4 +19,9 @@ internal sealed class EndpointOptions
     /// <summary>HTTP/1.1: the REST facade of Fleet (JSON transcoding).</summary>
     [Range(0, 65535)]
     public int HttpPort { get; set; } = 7080;
+
+    /// <summary>HTTP/1.1: the OpenAI-compatible inference API for customers. Its own port, so it can face the internet
+    /// while the admin ports stay private.</summary>
+    [Range(0, 65535)]
+    public int GatewayPort { get; set; } = 8080;
 }

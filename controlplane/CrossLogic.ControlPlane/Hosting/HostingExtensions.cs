@@ -1,6 +1,7 @@
 using System.Net;
 using CrossLogic.ControlPlane.Auth;
 using CrossLogic.ControlPlane.Fleet;
+using CrossLogic.ControlPlane.Gateway;
 using CrossLogic.ControlPlane.Link;
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
@@ -28,6 +29,7 @@ internal static class HostingExtensions
             kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(10);
             kestrel.Listen(address, endpoints.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
             kestrel.Listen(address, endpoints.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
+            kestrel.Listen(address, endpoints.GatewayPort, listen => listen.Protocols = HttpProtocols.Http1);
         });
         return builder;
     }
@@ -47,8 +49,16 @@ internal static class HostingExtensions
 
     public static WebApplication MapControlPlane(this WebApplication app)
     {
+        // The gateway port serves only the OpenAI API, dispatched before endpoint routing: the admin surface is not
+        // reachable there, and inference requests skip the route matcher.
+        var gatewayPort = app.Configuration.GetSection("ControlPlane").Get<EndpointOptions>()?.GatewayPort ?? new EndpointOptions().GatewayPort;
+        var gateway = app.Services.GetRequiredService<GatewayHandler>();
+        app.MapWhen(context => context.Connection.LocalPort == gatewayPort, branch => branch.Run(gateway.HandleAsync));
+        app.UseRouting();
+
         app.MapGrpcService<NodeLinkService>();
         app.MapGrpcService<FleetService>();
+        app.MapGrpcService<GatewayAdminService>();
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcReflectionService();
         app.MapGet("/healthz", () => Results.Text("ok"));
@@ -59,10 +69,11 @@ internal static class HostingExtensions
             health.SetStatus("", HealthCheckResponse.Types.ServingStatus.Serving);
             health.SetStatus("crosslogic.v1.NodeLink", HealthCheckResponse.Types.ServingStatus.Serving);
             health.SetStatus("crosslogic.v1.Fleet", HealthCheckResponse.Types.ServingStatus.Serving);
+            health.SetStatus("crosslogic.v1.Gateway", HealthCheckResponse.Types.ServingStatus.Serving);
         });
         app.Lifetime.ApplicationStopping.Register(() =>
         {
-            foreach (var service in new[] { "", "crosslogic.v1.NodeLink", "crosslogic.v1.Fleet" })
+            foreach (var service in new[] { "", "crosslogic.v1.NodeLink", "crosslogic.v1.Fleet", "crosslogic.v1.Gateway" })
             {
                 health.SetStatus(service, HealthCheckResponse.Types.ServingStatus.NotServing);
             }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CrossLogic.Contracts.V1;
+using CrossLogic.ControlPlane.Gateway.Routing;
 using CrossLogic.ControlPlane.Health;
 using CrossLogic.ControlPlane.Store;
 using Google.Protobuf;
@@ -12,10 +13,12 @@ namespace CrossLogic.ControlPlane.Link;
 /// <summary>
 /// Runs one attached agent stream after authentication: records the attach (new lease epoch), welcomes the agent,
 /// takes heartbeats into memory, stores events once and acknowledges them, and records the stream's end at once.
+/// Routing follows every change as it happens: a stream that ends takes the node out before anything is written.
 /// </summary>
 internal sealed class LinkSessionHandler(
     NodeStore store,
     LiveNodeRegistry registry,
+    RoutingTable routing,
     IOptions<NodeLinkOptions> options,
     TimeProvider timeProvider,
     IHostApplicationLifetime lifetime,
@@ -36,9 +39,15 @@ internal sealed class LinkSessionHandler(
             new GpuList(hello.Gpus).ToByteArray(),
             hello.ProbeEndpoint,
             now);
-        var (epoch, state) = await store.AttachAsync(attach, (short)Node.Types.State.Starting, StatesThatStartOnAttach, callCancelled).ConfigureAwait(false);
+        var attached = await store.AttachAsync(attach, (short)Node.Types.State.Starting, StatesThatStartOnAttach, callCancelled).ConfigureAwait(false);
+        var epoch = attached.LeaseEpoch;
         using var channel = new ControlChannel(responses);
-        var live = new NodeLiveState(hello.NodeId, epoch, now, (Node.Types.State)state) { Channel = channel };
+        var live = new NodeLiveState(hello.NodeId, epoch, now, (Node.Types.State)attached.State)
+        {
+            Channel = channel,
+            EngineEndpoint = attached.EngineEndpoint,
+            Model = attached.Model,
+        };
         registry.Attached(live);
         LinkLog.Attached(logger, hello.NodeId, epoch, hello.AgentVersion);
 
@@ -83,6 +92,7 @@ internal sealed class LinkSessionHandler(
         }
         finally
         {
+            routing.Remove(hello.NodeId, epoch);
             var snapshot = live.Snapshot();
             live.Disconnected(timeProvider.GetUtcNow().UtcDateTime);
             channel.Close();
@@ -131,6 +141,10 @@ internal sealed class LinkSessionHandler(
                         LinkLog.TransitionNotRecorded(logger, ex, live.NodeId, derived);
                     }
                 }
+
+                // From the derived state, even when the database could not take it: routing must not wait for storage.
+                var route = live.Route();
+                routing.Update(route with { State = derived });
 
                 await responses.WriteAsync(new ControlMessage { HeartbeatAck = new HeartbeatAck { Sequence = heartbeat.Sequence, LeaseEpoch = live.LeaseEpoch } }, cancellationToken).ConfigureAwait(false);
                 return null;

@@ -20,6 +20,9 @@ internal sealed class LiveNodeRegistry
     public ControlChannel? ChannelOf(string nodeId) =>
         _nodes.TryGetValue(nodeId, out var state) && state.Snapshot().Connected ? state.Channel : null;
 
+    /// <summary>The node's current session on this replica, or null.</summary>
+    public NodeLiveState? SessionOf(string nodeId) => _nodes.TryGetValue(nodeId, out var state) ? state : null;
+
     public NodeLiveSnapshot? Find(string nodeId) => _nodes.TryGetValue(nodeId, out var state) ? state.Snapshot() : null;
 
     public IEnumerable<NodeLiveState> All => _nodes.Values;

@@ -24,6 +24,24 @@ internal sealed class NodeLiveState(string nodeId, long leaseEpoch, DateTime att
     /// <summary>Where commands to this node's agent go while its stream is open.</summary>
     public ControlChannel? Channel { get; init; }
 
+    /// <summary>The engine address the provisioner recorded; routing sends inference there.</summary>
+    public string EngineEndpoint { get; init; } = "";
+
+    /// <summary>The served model name routing sends to this node.</summary>
+    public string Model { get; init; } = "";
+
+    /// <summary>An operator asked the node to drain: out of routing until its engine is restarted.</summary>
+    public bool DrainRequested { get; set; }
+
+    /// <summary>The routing view of the current state.</summary>
+    public Gateway.Routing.RouteUpdate Route()
+    {
+        lock (_lock)
+        {
+            return new Gateway.Routing.RouteUpdate(NodeId, LeaseEpoch, Model, EngineEndpoint, _connected, DrainRequested, _state, _engine);
+        }
+    }
+
     /// <summary>Accepts a heartbeat; false when its sequence does not advance (a replay or a confused agent).</summary>
     public bool Beat(ulong sequence, DateTime now, EngineStatus? engine, IReadOnlyList<GpuSample>? gpus = null)
     {

@@ -18,6 +18,8 @@ internal sealed record NodeRecord
     public string Labels { get; init; } = "{}";
     public string StateReason { get; init; } = "";
     public string EngineLogTail { get; init; } = "";
+    public string EngineEndpoint { get; init; } = "";
+    public string Model { get; init; } = "";
     public DateTime CreatedAt { get; init; }
     public DateTime UpdatedAt { get; init; }
 }
@@ -48,3 +50,9 @@ internal sealed record HeartbeatRow(string NodeId, long LeaseEpoch, DateTime Las
 
 /// <summary>An event raised by an agent, identified by its process start and sequence.</summary>
 internal sealed record AgentEventRow(string NodeId, DateTime AgentStartTime, long Sequence, DateTime Time, string Kind, string Reason, string DetailJson);
+
+/// <summary>What CreateNode inserts.</summary>
+internal sealed record NewNode(string NodeId, short State, byte[] TokenHash, string ProbeEndpoint, string EngineEndpoint, string Model, string LabelsJson);
+
+/// <summary>What an attach decided, and what routing needs to know about the node.</summary>
+internal sealed record AttachResult(long LeaseEpoch, short State, string EngineEndpoint, string Model);

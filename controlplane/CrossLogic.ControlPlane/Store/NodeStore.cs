@@ -11,32 +11,32 @@ internal sealed class NodeStore(NpgsqlDataSource dataSource)
         last_heartbeat_sequence AS LastHeartbeatSequence, boot_id AS BootId, agent_version AS AgentVersion,
         host_facts AS HostFacts, gpus AS Gpus, reported_probe_endpoint AS ReportedProbeEndpoint,
         probe_endpoint AS ProbeEndpoint, labels::text AS Labels, created_at AS CreatedAt, updated_at AS UpdatedAt,
-        state_reason AS StateReason, engine_log_tail AS EngineLogTail
+        state_reason AS StateReason, engine_log_tail AS EngineLogTail, engine_endpoint AS EngineEndpoint, model AS Model
         """;
 
     /// <summary>Inserts a node with its token hash; null when the id is taken.</summary>
-    public async Task<NodeRecord?> CreateAsync(string nodeId, short state, byte[] tokenHash, string probeEndpoint, string labelsJson, CancellationToken cancellationToken)
+    public async Task<NodeRecord?> CreateAsync(NewNode node, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var node = await connection.QuerySingleOrDefaultAsync<NodeRecord>(new CommandDefinition(
+        var created = await connection.QuerySingleOrDefaultAsync<NodeRecord>(new CommandDefinition(
             $"""
-            INSERT INTO nodes (node_id, state, token_hash, probe_endpoint, labels)
-            VALUES (@nodeId, @state, @tokenHash, @probeEndpoint, @labelsJson::jsonb)
+            INSERT INTO nodes (node_id, state, token_hash, probe_endpoint, engine_endpoint, model, labels)
+            VALUES (@NodeId, @State, @TokenHash, @ProbeEndpoint, @EngineEndpoint, @Model, @LabelsJson::jsonb)
             ON CONFLICT (node_id) DO NOTHING
             RETURNING {NodeColumns}
             """,
-            new { nodeId, state, tokenHash, probeEndpoint, labelsJson },
+            node,
             transaction,
             cancellationToken: cancellationToken)).ConfigureAwait(false);
-        if (node is null)
+        if (created is null)
         {
             return null;
         }
 
-        await InsertEventAsync(connection, transaction, nodeId, "NODE_CREATED", "registered through the admin API", "{}", cancellationToken).ConfigureAwait(false);
+        await InsertEventAsync(connection, transaction, node.NodeId, "NODE_CREATED", "registered through the admin API", "{}", cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return node;
+        return created;
     }
 
     public async Task<NodeRecord?> GetAsync(string nodeId, CancellationToken cancellationToken)
@@ -66,21 +66,21 @@ internal sealed class NodeStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Records an accepted Hello: a new lease epoch, the agent's facts, and the events. Returns the new epoch and state.</summary>
-    public async Task<(long LeaseEpoch, short State)> AttachAsync(AttachRecord attach, short attachedState, IReadOnlyCollection<short> statesThatBecomeAttached, CancellationToken cancellationToken)
+    public async Task<AttachResult> AttachAsync(AttachRecord attach, short attachedState, IReadOnlyCollection<short> statesThatBecomeAttached, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var previous = await connection.QuerySingleAsync<(short State, string BootId)>(new CommandDefinition(
             "SELECT state, boot_id FROM nodes WHERE node_id = @NodeId FOR UPDATE", attach, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var newState = statesThatBecomeAttached.Contains(previous.State) ? attachedState : previous.State;
-        var epoch = await connection.QuerySingleAsync<long>(new CommandDefinition(
+        var (epoch, engineEndpoint, model) = await connection.QuerySingleAsync<(long, string, string)>(new CommandDefinition(
             """
             UPDATE nodes
                SET lease_epoch = lease_epoch + 1, connected = true, last_seen = @Now, last_heartbeat_sequence = 0,
                    boot_id = @BootId, agent_version = @AgentVersion, host_facts = @HostFacts, gpus = @Gpus,
                    reported_probe_endpoint = @ReportedProbeEndpoint, state = @newState, updated_at = @Now
              WHERE node_id = @NodeId
-            RETURNING lease_epoch
+            RETURNING lease_epoch, engine_endpoint, model
             """,
             new { attach.NodeId, attach.Now, attach.BootId, attach.AgentVersion, attach.HostFacts, attach.Gpus, attach.ReportedProbeEndpoint, newState },
             transaction,
@@ -100,7 +100,7 @@ internal sealed class NodeStore(NpgsqlDataSource dataSource)
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return (epoch, newState);
+        return new AttachResult(epoch, newState, engineEndpoint, model);
     }
 
     /// <summary>Records the end of a stream, unless a newer attach (higher epoch) already owns the node.</summary>
@@ -193,6 +193,22 @@ internal sealed class NodeStore(NpgsqlDataSource dataSource)
             cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
+    /// <summary>Records an event the control plane itself raised (for example the gateway ejecting a replica).</summary>
+    public async Task AppendEventAsync(string nodeId, string kind, string reason, string detailJson, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await InsertEventAsync(connection, null, nodeId, kind, reason, detailJson, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Served model names of nodes that are not gone: a model here exists even while none of it is ready.</summary>
+    public async Task<IReadOnlyList<string>> ActiveModelsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT DISTINCT model FROM nodes WHERE model <> '' AND state NOT IN (8, 9)", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.AsList();
+    }
+
     /// <summary>Events of one node, newest first, strictly older than <paramref name="beforeId"/>.</summary>
     public async Task<IReadOnlyList<NodeEventRow>> ListEventsAsync(string nodeId, long beforeId, int limit, CancellationToken cancellationToken)
     {
@@ -221,7 +237,7 @@ internal sealed class NodeStore(NpgsqlDataSource dataSource)
     private static string StateName(short state) =>
         Contracts.V1.Node.Descriptor.EnumTypes[0].FindValueByNumber(state)?.Name ?? state.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private static Task InsertEventAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string nodeId, string kind, string reason, string detailJson, CancellationToken cancellationToken) =>
+    private static Task InsertEventAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string nodeId, string kind, string reason, string detailJson, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO node_events (node_id, kind, reason, detail) VALUES (@nodeId, @kind, @reason, @detailJson::jsonb)",
             new { nodeId, kind, reason, detailJson },

@@ -38,8 +38,8 @@ public sealed class NodeStoreTests : IAsyncLifetime
         var first = await _store.AttachAsync(Attach("n1", "boot-a"), 4, StartOnAttach, default);
         var second = await _store.AttachAsync(Attach("n1", "boot-b"), 4, StartOnAttach, default);
 
-        Assert.Equal((1L, (short)4), first);
-        Assert.Equal((2L, (short)4), second);
+        Assert.Equal(new AttachResult(1, 4, "http://127.0.0.1:8000", "m"), first);
+        Assert.Equal(new AttachResult(2, 4, "http://127.0.0.1:8000", "m"), second);
         var events = await _store.ListEventsAsync("n1", long.MaxValue, 100, default);
         Assert.Equal(["LINK_ATTACHED", "STATE_CHANGED", "LINK_ATTACHED", "NODE_CREATED"], events.Select(e => e.Kind));
         Assert.Equal("agent attached after a reboot", events[0].Reason);
@@ -97,11 +97,11 @@ public sealed class NodeStoreTests : IAsyncLifetime
     public async Task Creating_a_taken_node_id_returns_null_and_keeps_the_first_token()
     {
         await CreateAsync("n5");
-        Assert.Null(await _store.CreateAsync("n5", 1, [9, 9], "", "{}", default));
+        Assert.Null(await _store.CreateAsync(new NewNode("n5", 1, [9, 9], "", "", "", "{}"), default));
         Assert.Equal("n5", await _store.FindNodeByTokenHashAsync([1, 2, 3, .. "n5"u8.ToArray()], default));
     }
 
-    private Task CreateAsync(string nodeId) => _store.CreateAsync(nodeId, 1, [1, 2, 3, .. System.Text.Encoding.UTF8.GetBytes(nodeId)], "", "{}", default);
+    private Task CreateAsync(string nodeId) => _store.CreateAsync(new NewNode(nodeId, 1, [1, 2, 3, .. System.Text.Encoding.UTF8.GetBytes(nodeId)], "", "http://127.0.0.1:8000", "m", "{}"), default);
 
     private static AttachRecord Attach(string nodeId, string bootId) => new(nodeId, bootId, "1.0", [], [], "127.0.0.1:1", DateTime.UtcNow);
 }

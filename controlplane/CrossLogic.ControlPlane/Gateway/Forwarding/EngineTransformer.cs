@@ -1,0 +1,59 @@
+using Yarp.ReverseProxy.Forwarder;
+
+namespace CrossLogic.ControlPlane.Gateway.Forwarding;
+
+/// <summary>
+/// Shapes the request to the engine and its answer back: the client's API key never leaves the gateway (the engine
+/// gets the node's engine key instead), only the known inference path is called, and engine errors are rewritten in
+/// OpenAI's shape.
+/// </summary>
+internal sealed class EngineTransformer : HttpTransformer
+{
+    private const int MaxErrorBody = 64 << 10;
+
+    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
+        var state = httpContext.Features.Get<ForwardingState>()!;
+        proxyRequest.Headers.Remove("Authorization");
+        proxyRequest.Headers.Remove("Cookie");
+        proxyRequest.Headers.TryAddWithoutValidation("Authorization", "Bearer " + state.EngineKey);
+        proxyRequest.Headers.Remove("X-Request-Id");
+        proxyRequest.Headers.TryAddWithoutValidation("X-Request-Id", state.RequestId);
+        proxyRequest.RequestUri = new Uri(destinationPrefix + state.Path);
+    }
+
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        var state = httpContext.Features.Get<ForwardingState>()!;
+        if (proxyResponse is null || (int)proxyResponse.StatusCode < 400)
+        {
+            state.UpstreamStatus = proxyResponse is null ? 0 : (int)proxyResponse.StatusCode;
+            var copy = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
+            httpContext.Response.Headers.Server = default;
+            return copy;
+        }
+
+        state.UpstreamStatus = (int)proxyResponse.StatusCode;
+        var body = await ReadBoundedAsync(proxyResponse.Content, cancellationToken).ConfigureAwait(false);
+        await UpstreamErrors.Translate(state.UpstreamStatus, body).WriteAsync(httpContext.Response).ConfigureAwait(false);
+        return false;
+    }
+
+    private static async Task<byte[]> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = new byte[MaxErrorBody];
+            var length = 0;
+            int read;
+            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                length += read;
+            }
+
+            return buffer[..length];
+        }
+    }
+}

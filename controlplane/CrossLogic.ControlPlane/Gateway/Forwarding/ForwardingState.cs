@@ -1,0 +1,15 @@
+namespace CrossLogic.ControlPlane.Gateway.Forwarding;
+
+/// <summary>Per-request facts the engine transformer needs, carried as an HttpContext feature.</summary>
+internal sealed class ForwardingState(string requestId, string engineKey, string path)
+{
+    public string RequestId { get; } = requestId;
+
+    public string EngineKey { get; set; } = engineKey;
+
+    /// <summary>The engine path, without a leading slash (`v1/chat/completions`).</summary>
+    public string Path { get; } = path;
+
+    /// <summary>The status the engine answered, 0 when it never did.</summary>
+    public int UpstreamStatus { get; set; }
+}

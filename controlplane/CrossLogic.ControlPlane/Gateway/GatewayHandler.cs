@@ -1,0 +1,158 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using CrossLogic.ControlPlane.Gateway.ApiKeys;
+using CrossLogic.ControlPlane.Gateway.Forwarding;
+using CrossLogic.ControlPlane.Gateway.RateLimits;
+using CrossLogic.ControlPlane.Gateway.Routing;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace CrossLogic.ControlPlane.Gateway;
+
+/// <summary>
+/// The OpenAI-compatible API on the gateway port. Exactly these routes exist; anything else is a 404 in OpenAI's
+/// shape. Order per request: API key, body, model and access, rate limits, then the forwarder.
+/// </summary>
+internal sealed class GatewayHandler(
+    ApiKeyAuthenticator authenticator,
+    KeyRateLimiter limits,
+    RoutingTable routing,
+    KnownModels knownModels,
+    InferenceForwarder forwarder,
+    IOptions<GatewayOptions> options)
+{
+    private readonly GatewayOptions _options = options.Value;
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var requestId = "req-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        context.Response.Headers["x-request-id"] = requestId;
+        var path = context.Request.Path.Value ?? "";
+        var method = context.Request.Method;
+        var (kind, enginePath, expectedMethod) = path switch
+        {
+            "/v1/chat/completions" => (InferenceKind.Chat, "v1/chat/completions", HttpMethods.Post),
+            "/v1/completions" => (InferenceKind.Completion, "v1/completions", HttpMethods.Post),
+            "/v1/embeddings" => (InferenceKind.Embedding, "v1/embeddings", HttpMethods.Post),
+            "/v1/models" => ((InferenceKind?)null, "", HttpMethods.Get),
+            _ => (null, null, null),
+        };
+        if (expectedMethod is null)
+        {
+            await OpenAiError.NotFound(path).WriteAsync(context.Response).ConfigureAwait(false);
+            return;
+        }
+
+        if (!string.Equals(method, expectedMethod, StringComparison.OrdinalIgnoreCase))
+        {
+            context.Response.Headers.Allow = expectedMethod;
+            await OpenAiError.MethodNotAllowed(method, path).WriteAsync(context.Response).ConfigureAwait(false);
+            return;
+        }
+
+        var (key, authError) = await authenticator.AuthenticateAsync(context.Request.Headers.Authorization, context.RequestAborted).ConfigureAwait(false);
+        if (key is null)
+        {
+            await authError!.WriteAsync(context.Response).ConfigureAwait(false);
+            return;
+        }
+
+        if (kind is not { } inference)
+        {
+            await WriteModelsAsync(context, key).ConfigureAwait(false);
+            return;
+        }
+
+        var (body, bodyError) = await ReadBodyAsync(context).ConfigureAwait(false);
+        if (body is null)
+        {
+            await bodyError!.WriteAsync(context.Response).ConfigureAwait(false);
+            return;
+        }
+
+        var (request, requestError) = InferenceRequest.Parse(inference, body, _options);
+        if (request is null)
+        {
+            await requestError!.WriteAsync(context.Response).ConfigureAwait(false);
+            return;
+        }
+
+        if (!key.Allows(request.Model))
+        {
+            await OpenAiError.ModelNotFound(request.Model).WriteAsync(context.Response).ConfigureAwait(false);
+            return;
+        }
+
+        var replicas = routing.ReplicasOf(request.Model);
+        if (replicas.Length == 0)
+        {
+            var error = await knownModels.ExistsAsync(request.Model, context.RequestAborted).ConfigureAwait(false)
+                ? OpenAiError.NoReplica(request.Model, _options.NoReplicaRetryAfterSeconds)
+                : OpenAiError.ModelNotFound(request.Model);
+            await error.WriteAsync(context.Response).ConfigureAwait(false);
+            return;
+        }
+
+        if (limits.Admit(key) is { } limited)
+        {
+            await limited.WriteAsync(context.Response).ConfigureAwait(false);
+            return;
+        }
+
+        await forwarder.ForwardAsync(context, key, request, replicas, requestId, enginePath!).ConfigureAwait(false);
+    }
+
+    private async Task<(byte[]? Body, OpenAiError? Error)> ReadBodyAsync(HttpContext context)
+    {
+        var limit = _options.MaxRequestBodyBytes;
+        if (context.Request.ContentLength > limit)
+        {
+            return (null, OpenAiError.TooLarge(limit));
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = limit;
+        }
+
+        try
+        {
+            using var buffer = new MemoryStream(context.Request.ContentLength is { } length and > 0 ? (int)length : 4096);
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
+            return buffer.Length == 0
+                ? (null, OpenAiError.BadRequest("The request body is empty; send a JSON object."))
+                : (buffer.ToArray(), null);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, OpenAiError.TooLarge(limit));
+        }
+    }
+
+    private async Task WriteModelsAsync(HttpContext context, ApiKeyRecord key)
+    {
+        context.Response.ContentType = "application/json";
+        await using var json = new Utf8JsonWriter(context.Response.Body);
+        json.WriteStartObject();
+        json.WriteString("object", "list");
+        json.WriteStartArray("data");
+        foreach (var (model, created) in routing.Models())
+        {
+            if (!key.Allows(model))
+            {
+                continue;
+            }
+
+            json.WriteStartObject();
+            json.WriteString("id", model);
+            json.WriteString("object", "model");
+            json.WriteNumber("created", created);
+            json.WriteString("owned_by", "crosslogic");
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+        await json.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+}

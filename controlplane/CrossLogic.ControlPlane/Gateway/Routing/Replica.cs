@@ -1,0 +1,66 @@
+namespace CrossLogic.ControlPlane.Gateway.Routing;
+
+/// <summary>
+/// One routable engine: where it is, what the gateway has outstanding on it, what its agent last reported about its
+/// queue and KV cache, and whether passive health has taken it out of rotation for a while.
+/// </summary>
+internal sealed class Replica(string nodeId, long leaseEpoch, string model, string destination)
+{
+    private int _inFlight;
+    private int _consecutiveFailures;
+    private long _ejectedUntil;
+
+    public string NodeId { get; } = nodeId;
+
+    /// <summary>For rendezvous hashing (prefix affinity).</summary>
+    public ulong NodeHash { get; } = ReplicaPicker.Hash(System.Text.Encoding.UTF8.GetBytes(nodeId));
+
+    public long LeaseEpoch { get; } = leaseEpoch;
+
+    public string Model { get; } = model;
+
+    /// <summary>The engine's base address, `http://host:port/`.</summary>
+    public string Destination { get; } = destination;
+
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>`vllm:num_requests_waiting` from the latest heartbeat.</summary>
+    public int ReportedWaiting { get; set; }
+
+    /// <summary>KV-cache usage (0–1) from the latest heartbeat.</summary>
+    public double ReportedKvCacheUsage { get; set; }
+
+    /// <summary>Serving, but with a problem: used only when no healthy replica is left.</summary>
+    public bool Degraded { get; set; }
+
+    /// <summary>Lower is better: outstanding requests plus the engine's queue, and a steep penalty near a full KV cache.</summary>
+    public double Load
+    {
+        get
+        {
+            var kv = ReportedKvCacheUsage;
+            return InFlight + ReportedWaiting + (kv > 0.9 ? (kv - 0.9) * 100 : 0);
+        }
+    }
+
+    public void Started() => Interlocked.Increment(ref _inFlight);
+
+    public void Finished() => Interlocked.Decrement(ref _inFlight);
+
+    public bool IsEjected(long now) => now < Volatile.Read(ref _ejectedUntil);
+
+    public void Succeeded() => Volatile.Write(ref _consecutiveFailures, 0);
+
+    /// <summary>Counts a failure; true when this one ejects the replica (until <paramref name="ejectUntil"/>).</summary>
+    public bool Failed(int threshold, long ejectUntil)
+    {
+        if (Interlocked.Increment(ref _consecutiveFailures) < threshold)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _consecutiveFailures, 0);
+        Volatile.Write(ref _ejectedUntil, ejectUntil);
+        return true;
+    }
+}

@@ -1,0 +1,131 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+
+namespace CrossLogic.ControlPlane.Gateway.Usage;
+
+/// <summary>
+/// Collects usage off the request path and writes it in batches. A failed write is retried with the same batch (the
+/// request id makes that safe) while the database is away; on shutdown everything queued is written before exit.
+/// </summary>
+internal sealed class UsageRecorder : BackgroundService
+{
+    private readonly UsageStore _store;
+    private readonly GatewayOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<UsageRecorder> _logger;
+    private readonly Channel<UsageRecord> _queue;
+    private long _dropped;
+
+    public UsageRecorder(UsageStore store, IOptions<GatewayOptions> options, TimeProvider time, ILogger<UsageRecorder> logger)
+    {
+        _store = store;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _queue = Channel.CreateBounded<UsageRecord>(
+            new BoundedChannelOptions(_options.UsageBufferLimit) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+            _ => Interlocked.Increment(ref _dropped));
+    }
+
+    /// <summary>Rows written since start.</summary>
+    public long Written { get; private set; }
+
+    public void Record(UsageRecord record)
+    {
+        if (!_queue.Writer.TryWrite(record))
+        {
+            Interlocked.Increment(ref _dropped);
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // No new rows; ExecuteAsync drains what is queued and returns.
+        _queue.Writer.TryComplete();
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<UsageRecord>(_options.UsageBatchSize);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            // Let a batch fill for up to one interval, unless shutting down.
+            var deadline = _time.GetTimestamp();
+            while (batch.Count < _options.UsageBatchSize)
+            {
+                if (reader.TryRead(out var record))
+                {
+                    batch.Add(record);
+                    continue;
+                }
+
+                var waited = _time.GetElapsedTime(deadline);
+                var left = TimeSpan.FromMilliseconds(_options.UsageFlushIntervalMs) - waited;
+                if (left <= TimeSpan.Zero || stoppingToken.IsCancellationRequested || reader.Completion.IsCompleted)
+                {
+                    break;
+                }
+
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                wait.CancelAfter(left);
+                try
+                {
+                    if (!await reader.WaitToReadAsync(wait.Token).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+
+            await WriteAsync(batch, stoppingToken).ConfigureAwait(false);
+            batch.Clear();
+            ReportDrops();
+        }
+    }
+
+    private async Task WriteAsync(List<UsageRecord> batch, CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(250);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _store.InsertAsync(batch, CancellationToken.None).ConfigureAwait(false);
+                Written += batch.Count;
+                if (attempt > 1)
+                {
+                    GatewayLog.UsageWriteRecovered(_logger, batch.Count, attempt);
+                }
+
+                return;
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+            {
+                if (stoppingToken.IsCancellationRequested && attempt >= 3)
+                {
+                    GatewayLog.UsageLostAtShutdown(_logger, ex, batch.Count);
+                    return;
+                }
+
+                GatewayLog.UsageWriteFailed(_logger, ex, batch.Count, attempt);
+                await Task.Delay(delay, _time, CancellationToken.None).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
+
+    private void ReportDrops()
+    {
+        var dropped = Interlocked.Exchange(ref _dropped, 0);
+        if (dropped > 0)
+        {
+            GatewayLog.UsageDropped(_logger, dropped, _options.UsageBufferLimit);
+        }
+    }
+}
