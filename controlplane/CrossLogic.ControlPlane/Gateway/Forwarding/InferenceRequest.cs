@@ -72,7 +72,7 @@ internal sealed record InferenceRequest(InferenceKind Kind, string Model, bool S
             }
 
             var wantsUsage = hasStreamOptions && streamOptions.TryGetProperty("include_usage", out var include) && include.ValueKind == JsonValueKind.True;
-            var affinity = prompt.ValueKind == JsonValueKind.Undefined ? (ulong?)null : HashPrompt(prompt, options.PrefixAffinityChars);
+            var affinity = prompt.ValueKind == JsonValueKind.Undefined ? null : HashPrompt(prompt, options.PrefixAffinityChars);
             var forwarded = !stream || wantsUsage ? body
                 : hasStreamOptions ? WithUsageRequested(body)
                 : InsertUsageRequest(body);
@@ -116,11 +116,14 @@ internal sealed record InferenceRequest(InferenceKind Kind, string Model, bool S
             : OpenAiError.BadRequest($"'{name}' must be an integer from {min} to {max}.", name, "invalid_value");
     }
 
-    /// <summary>The leading bytes of the prompt as sent: requests sharing a system prompt or document share them.</summary>
-    private static ulong HashPrompt(JsonElement prompt, int chars)
+    /// <summary>
+    /// The leading characters of the prompt as sent: requests sharing a system prompt or document share them. A prompt
+    /// shorter than that has no prefix worth a cache hit, and is balanced by load alone.
+    /// </summary>
+    private static ulong? HashPrompt(JsonElement prompt, int chars)
     {
         var raw = prompt.GetRawText();
-        return Routing.ReplicaPicker.Hash(Encoding.UTF8.GetBytes(raw.Length > chars ? raw[..chars] : raw));
+        return raw.Length < chars ? null : Routing.ReplicaPicker.Hash(Encoding.UTF8.GetBytes(raw[..chars]));
     }
 
     /// <summary>Adds `"stream_options":{"include_usage":true}` right after the opening brace.</summary>
