@@ -15,10 +15,11 @@ internal sealed class ReplicaPicker(IOptions<GatewayOptions> options, TimeProvid
     {
         var now = time.GetTimestamp();
         Span<int> candidates = replicas.Length <= 256 ? stackalloc int[replicas.Length] : new int[replicas.Length];
-        var count = Candidates(replicas, exclude, now, healthyOnly: true, candidates);
-        if (count == 0)
+        // Healthy first; then degraded; only when everything is ejected, the ejected (better than failing outright).
+        var count = 0;
+        for (var tier = Tier.Healthy; count == 0 && tier <= Tier.Any; tier++)
         {
-            count = Candidates(replicas, exclude, now, healthyOnly: false, candidates);
+            count = Candidates(replicas, exclude, now, tier, candidates);
         }
 
         if (count == 0)
@@ -58,13 +59,22 @@ internal sealed class ReplicaPicker(IOptions<GatewayOptions> options, TimeProvid
         return hash;
     }
 
-    private static int Candidates(Replica[] replicas, Replica? exclude, long now, bool healthyOnly, Span<int> into)
+    private enum Tier
+    {
+        Healthy,
+        NotEjected,
+        Any,
+    }
+
+    private static int Candidates(Replica[] replicas, Replica? exclude, long now, Tier tier, Span<int> into)
     {
         var count = 0;
         for (var i = 0; i < replicas.Length; i++)
         {
             var replica = replicas[i];
-            if (ReferenceEquals(replica, exclude) || (healthyOnly && (replica.Degraded || replica.IsEjected(now))))
+            if (ReferenceEquals(replica, exclude)
+                || (tier < Tier.Any && replica.IsEjected(now))
+                || (tier == Tier.Healthy && replica.Degraded))
             {
                 continue;
             }
