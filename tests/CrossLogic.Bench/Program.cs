@@ -4,6 +4,7 @@ return args switch
 {
     ["link", .. var rest] => await LinkBench.RunAsync(rest),
     ["agent", .. var rest] => await AgentBench.RunAsync(rest),
+    ["gateway", .. var rest] => await GatewayBench.RunAsync(rest),
     ["loadgen", .. var rest] => await LinkLoadGenerator.RunAsync(rest),
     _ => Usage(),
 };
@@ -12,6 +13,7 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: crosslogic-bench link [--max-streams N] [--hold-seconds S]");
     Console.Error.WriteLine("       crosslogic-bench agent [--seconds S]");
+    Console.Error.WriteLine("       crosslogic-bench gateway [--seconds S] [--rates 500,2000] [--workers N]");
     Console.Error.WriteLine("       crosslogic-bench loadgen --url URL --tokens FILE --count N --seconds S   (started by 'link')");
     return 2;
 }

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using CrossLogic.Contracts.V1;
+using CrossLogic.Testing;
+
+namespace CrossLogic.Bench;
+
+/// <summary>
+/// The gateway's cost: the same non-streaming chat request sent straight to a mock engine, through the gateway, and
+/// through nginx `proxy_pass` (where nginx is installed), side by side in one run. Fixed rates (open loop) give the
+/// added latency; a closed loop at saturation gives the throughput ratio. Everything shares this machine's cores.
+/// </summary>
+internal static class GatewayBench
+{
+    private const string FastModel = "bench-fast";
+    private const string SlowModel = "bench-slow";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var options = Args.Parse(args);
+        var seconds = int.Parse(options.Get("--seconds", "10"), CultureInfo.InvariantCulture);
+        var rates = options.Get("--rates", "500,2000").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray();
+        var workers = int.Parse(options.Get("--workers", "32"), CultureInfo.InvariantCulture);
+        var dir = Directory.CreateTempSubdirectory("crosslogic-bench-gateway-").FullName;
+        await using var postgres = await TempPostgres.StartAsync();
+        await using var controlPlane = await ControlPlaneProcess.StartAsync(postgres.ConnectionString(), new Dictionary<string, string>
+        {
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["DOTNET_GCgen0size"] = "0x10000000",
+        });
+        var (apiKey, _) = await controlPlane.CreateApiKeyAsync("bench");
+
+        // An engine that answers at once (the proxies' own cost dominates), and one that takes 20 ms per request as a
+        // GPU-bound engine does (the engine bounds throughput, as in production).
+        var (fastPort, fastKey, fastAgent) = await StartNodeAsync(controlPlane, dir, FastModel, "1000000");
+        var (slowPort, slowKey, slowAgent) = await StartNodeAsync(controlPlane, dir, SlowModel, "200");
+        await using var _1 = fastAgent;
+        await using var _2 = slowAgent;
+        var nginx = NginxProxy.TryStart(dir, fastPort);
+        try
+        {
+            var direct = new Target("direct", $"http://127.0.0.1:{fastPort}/v1/chat/completions", fastKey);
+            var gateway = new Target("gateway", controlPlane.GatewayUrl + "/chat/completions", apiKey);
+            var targets = nginx is null ? [direct, gateway] : new[] { direct, gateway, new Target("nginx", $"http://127.0.0.1:{nginx.Port}/v1/chat/completions", fastKey) };
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, UseProxy = false });
+            foreach (var target in targets)
+            {
+                await ClosedLoopAsync(http, target, FastModel, 8, TimeSpan.FromSeconds(2)); // warm-up (JIT, pools)
+            }
+
+            foreach (var rate in rates)
+            {
+                var results = new Dictionary<string, LatencyHistogram>();
+                foreach (var target in targets)
+                {
+                    var (histogram, errors) = await FixedRateAsync(http, target, rate, TimeSpan.FromSeconds(seconds));
+                    results[target.Name] = histogram;
+                    Print($"{target.Name}_p50_ms_{rate}rps", histogram.Percentile(50));
+                    Print($"{target.Name}_p99_ms_{rate}rps", histogram.Percentile(99));
+                    Print($"{target.Name}_errors_{rate}rps", errors);
+                }
+
+                var suffix = rate == 500 ? "" : $"_{rate}rps";
+                Print($"gateway_p50_added_ms{suffix}", results["gateway"].Percentile(50) - results["direct"].Percentile(50));
+                Print($"gateway_p99_added_ms{suffix}", results["gateway"].Percentile(99) - results["direct"].Percentile(99));
+                if (results.TryGetValue("nginx", out var viaNginx))
+                {
+                    Print($"nginx_p50_added_ms{suffix}", viaNginx.Percentile(50) - results["direct"].Percentile(50));
+                    Print($"nginx_p99_added_ms{suffix}", viaNginx.Percentile(99) - results["direct"].Percentile(99));
+                }
+            }
+
+            var saturated = new Dictionary<string, double>();
+            foreach (var target in targets)
+            {
+                saturated[target.Name] = await ClosedLoopAsync(http, target, FastModel, workers, TimeSpan.FromSeconds(seconds));
+                Print($"{target.Name}_max_rps", saturated[target.Name]);
+            }
+
+            Print("gateway_throughput_ratio", saturated["gateway"] / saturated["direct"]);
+            Print("nginx_throughput_ratio", saturated.TryGetValue("nginx", out var nginxRps) ? nginxRps / saturated["direct"] : double.NaN);
+
+            // Engine-bound: 20 ms per request, 64 in flight.
+            var slowDirect = new Target("direct", $"http://127.0.0.1:{slowPort}/v1/chat/completions", slowKey);
+            var directBound = await ClosedLoopAsync(http, slowDirect, SlowModel, 64, TimeSpan.FromSeconds(seconds), maxTokens: 4);
+            var gatewayBound = await ClosedLoopAsync(http, gateway, SlowModel, 64, TimeSpan.FromSeconds(seconds), maxTokens: 4);
+            Print("direct_engine_bound_rps", directBound);
+            Print("gateway_engine_bound_rps", gatewayBound);
+            Print("gateway_throughput_ratio_engine_bound", gatewayBound / directBound);
+        }
+        finally
+        {
+            nginx?.Dispose();
+            Directory.Delete(dir, recursive: true);
+        }
+
+        return 0;
+    }
+
+    private static async Task<(int Port, string EngineKey, AgentProcess Agent)> StartNodeAsync(ControlPlaneProcess controlPlane, string dir, string model, string tokensPerSecond)
+    {
+        var nodeId = "bench-" + model;
+        var engine = AgentProcess.MockEngine(Path.Combine(dir, model + ".log"), new Dictionary<string, string> { ["MOCK_ENGINE_TOKENS_PER_SECOND"] = tokensPerSecond }, model);
+        engine["ScrapeIntervalMs"] = 1000;
+        var port = (int)engine["Port"];
+        var created = await controlPlane.CreateServingNodeAsync(nodeId, model, $"http://127.0.0.1:{port}");
+        engine["ApiKey"] = created.EngineApiKey;
+        var probePort = FreePort.Next();
+        var config = AgentProcess.Config(nodeId, controlPlane.GrpcUrl, created.Token, probePort);
+        config["Engine"] = engine;
+        var agent = AgentProcess.StartWithConfig(config, nodeId, probePort);
+        await Eventually.TrueAsync(async () => (await controlPlane.GetNodeAsync(nodeId)).State == Node.Types.State.Ready, TimeSpan.FromSeconds(60), model + " ready");
+        return (port, created.EngineApiKey, agent);
+    }
+
+    private static HttpRequestMessage Request(Target target, string model, int maxTokens)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, target.Url)
+        {
+            Content = new ByteArrayContent(Encoding.UTF8.GetBytes(
+                $$"""{"model":"{{model}}","messages":[{"role":"user","content":"What is the capital of France?"}],"max_tokens":{{maxTokens}}}""")),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", target.Key);
+        return request;
+    }
+
+    private static async Task<bool> SendAsync(HttpClient http, Target target, string model, int maxTokens)
+    {
+        try
+        {
+            using var request = Request(target, model, maxTokens);
+            using var response = await http.SendAsync(request);
+            await response.Content.ReadAsByteArrayAsync();
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Open loop: requests start on schedule whatever the answers do; latency from the scheduled start.</summary>
+    private static async Task<(LatencyHistogram Histogram, long Errors)> FixedRateAsync(HttpClient http, Target target, int rate, TimeSpan duration)
+    {
+        var histogram = new LatencyHistogram();
+        long errors = 0;
+        var inFlight = new List<Task>();
+        var start = Stopwatch.GetTimestamp();
+        long sent = 0;
+        while (Stopwatch.GetElapsedTime(start) < duration)
+        {
+            var due = (long)(Stopwatch.GetElapsedTime(start).TotalSeconds * rate);
+            for (; sent < due; sent++)
+            {
+                var scheduled = start + (long)(sent * (double)Stopwatch.Frequency / rate);
+                inFlight.Add(Task.Run(async () =>
+                {
+                    var ok = await SendAsync(http, target, FastModel, 1);
+                    histogram.Record(Stopwatch.GetElapsedTime(scheduled).TotalMilliseconds);
+                    if (!ok)
+                    {
+                        Interlocked.Increment(ref errors);
+                    }
+                }));
+            }
+
+            await Task.Delay(1);
+        }
+
+        await Task.WhenAll(inFlight);
+        return (histogram, errors);
+    }
+
+    /// <summary>Closed loop: <paramref name="workers"/> requests always in flight; returns successful requests per second.</summary>
+    private static async Task<double> ClosedLoopAsync(HttpClient http, Target target, string model, int workers, TimeSpan duration, int maxTokens = 1)
+    {
+        long done = 0;
+        var start = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
+        {
+            while (Stopwatch.GetElapsedTime(start) < duration)
+            {
+                if (await SendAsync(http, target, model, maxTokens))
+                {
+                    Interlocked.Increment(ref done);
+                }
+            }
+        })));
+        return done / Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+
+    private static void Print(string key, double value) =>
+        Console.WriteLine($"{key}: {(double.IsNaN(value) ? "n/a" : value.ToString("0.###", CultureInfo.InvariantCulture))}");
+
+    private sealed record Target(string Name, string Url, string Key);
+}
