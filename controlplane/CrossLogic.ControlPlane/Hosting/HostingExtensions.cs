@@ -22,6 +22,7 @@ internal static class HostingExtensions
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = 1 << 20;
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
             // Answer the agents' keepalive pings and catch silent connections from our side too.
