@@ -48,6 +48,21 @@ public sealed class GatewayCluster : IAsyncLifetime
     public async Task<(string NodeId, int EnginePort, AgentProcess Agent)> StartNodeAsync(
         string model, IReadOnlyDictionary<string, string>? mockEnvironment = null, int? registeredPort = null)
     {
+        try
+        {
+            return await StartNodeOnceAsync(model, mockEnvironment, registeredPort);
+        }
+        catch (TimeoutException ex)
+        {
+            // A free port can be taken between choosing and binding on a busy machine; a fresh node gets fresh ports.
+            Console.WriteLine("retrying a node start: " + ex.Message);
+            return await StartNodeOnceAsync(model, mockEnvironment, registeredPort);
+        }
+    }
+
+    private async Task<(string NodeId, int EnginePort, AgentProcess Agent)> StartNodeOnceAsync(
+        string model, IReadOnlyDictionary<string, string>? mockEnvironment, int? registeredPort)
+    {
         var nodeId = "gw-" + Guid.NewGuid().ToString("N")[..10];
         var engine = AgentProcess.MockEngine(Path.Combine(_dir, nodeId + ".log"), mockEnvironment, model);
         var port = (int)engine["Port"];
@@ -62,10 +77,19 @@ public sealed class GatewayCluster : IAsyncLifetime
             _agents.Add(agent);
         }
 
-        await Eventually.TrueAsync(
-            async () => (await ControlPlane.GetNodeAsync(nodeId)).State == Node.Types.State.Ready,
-            TimeSpan.FromSeconds(40),
-            $"node {nodeId} ready. Agent output:\n{agent.Process.Output}");
+        try
+        {
+            await Eventually.TrueAsync(
+                async () => (await ControlPlane.GetNodeAsync(nodeId)).State == Node.Types.State.Ready,
+                TimeSpan.FromSeconds(40),
+                $"node {nodeId} ready");
+        }
+        catch (TimeoutException)
+        {
+            Console.WriteLine($"node {nodeId} not ready; agent output:\n{agent.Process.Output}");
+            throw;
+        }
+
         return (nodeId, port, agent);
     }
 
