@@ -104,15 +104,9 @@ internal static class GatewayBench
         var nodeId = "bench-" + model;
         var engine = AgentProcess.MockEngine(Path.Combine(dir, model + ".log"), new Dictionary<string, string> { ["MOCK_ENGINE_TOKENS_PER_SECOND"] = tokensPerSecond }, model);
         engine["ScrapeIntervalMs"] = 1000;
-        var port = (int)engine["Port"];
-        var created = await controlPlane.CreateServingNodeAsync(nodeId, model, $"http://127.0.0.1:{port}");
-        engine["ApiKey"] = created.EngineApiKey;
-        var probePort = FreePort.Next();
-        var config = AgentProcess.Config(nodeId, controlPlane.GrpcUrl, created.Token, probePort);
-        config["Engine"] = engine;
-        var agent = AgentProcess.StartWithConfig(config, nodeId, probePort);
+        var (agent, port, engineKey) = await ServingNode.StartAsync(controlPlane, nodeId, model, engine);
         await Eventually.TrueAsync(async () => (await controlPlane.GetNodeAsync(nodeId)).State == Node.Types.State.Ready, TimeSpan.FromSeconds(60), model + " ready");
-        return (port, created.EngineApiKey, agent);
+        return (port, engineKey, agent);
     }
 
     private static HttpRequestMessage Request(Target target, string model, int maxTokens)

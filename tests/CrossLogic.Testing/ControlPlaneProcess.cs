@@ -40,18 +40,17 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
     /// <summary>A channel to the gRPC port; Fleet calls on it carry the admin token.</summary>
     public GrpcChannel Channel => _channel ??= GrpcChannel.ForAddress(GrpcUrl);
 
-    public Fleet.FleetClient Fleet => new(Channel.Intercept(metadata =>
-    {
-        metadata.Add("authorization", "Bearer " + AdminToken);
-        return metadata;
-    }));
+    public Fleet.FleetClient Fleet => new(AdminInvoker);
 
     /// <summary>The gateway's admin API (API keys, usage) with the admin token.</summary>
-    public Gateway.GatewayClient Gateway => new(Channel.Intercept(metadata =>
+    public Gateway.GatewayClient Gateway => new(AdminInvoker);
+
+    /// <summary>Calls on the gRPC port with the admin token.</summary>
+    private CallInvoker AdminInvoker => Channel.Intercept(metadata =>
     {
         metadata.Add("authorization", "Bearer " + AdminToken);
         return metadata;
-    }));
+    });
 
     public static async Task<ControlPlaneProcess> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? settings = null, bool waitUntilServing = true)
     {

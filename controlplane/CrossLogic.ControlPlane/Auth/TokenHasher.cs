@@ -6,7 +6,7 @@ namespace CrossLogic.ControlPlane.Auth;
 /// <summary>Mints bearer tokens and hashes them. Tokens carry 256 random bits, so a fast hash is enough.</summary>
 internal static class TokenHasher
 {
-    public static string Mint(string prefix) => prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
+    public static string Mint(string prefix) => prefix + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 
     public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
@@ -25,6 +25,4 @@ internal static class TokenHasher
         var token = header[scheme.Length..].Trim();
         return token.Length is > 0 and <= 512 ? token : null;
     }
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -20,6 +20,6 @@ internal sealed class EngineKeys(IOptions<GatewayOptions> options)
     private string Derive(string nodeId)
     {
         var mac = HMACSHA256.HashData(_secret, Encoding.UTF8.GetBytes("crosslogic/engine-key/v1/" + nodeId));
-        return Prefix + Convert.ToBase64String(mac).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        return Prefix + System.Buffers.Text.Base64Url.EncodeToString(mac);
     }
 }

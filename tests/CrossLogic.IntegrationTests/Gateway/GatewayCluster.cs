@@ -65,13 +65,7 @@ public sealed class GatewayCluster : IAsyncLifetime
     {
         var nodeId = "gw-" + Guid.NewGuid().ToString("N")[..10];
         var engine = AgentProcess.MockEngine(Path.Combine(_dir, nodeId + ".log"), mockEnvironment, model);
-        var port = (int)engine["Port"];
-        var created = await ControlPlane.CreateServingNodeAsync(nodeId, model, $"http://127.0.0.1:{registeredPort ?? port}");
-        engine["ApiKey"] = created.EngineApiKey;
-        var probePort = FreePort.Next();
-        var config = AgentProcess.Config(nodeId, ControlPlane.GrpcUrl, created.Token, probePort);
-        config["Engine"] = engine;
-        var agent = AgentProcess.StartWithConfig(config, nodeId, probePort);
+        var (agent, port, _) = await ServingNode.StartAsync(ControlPlane, nodeId, model, engine, registeredPort);
         lock (_agents)
         {
             _agents.Add(agent);

@@ -101,12 +101,8 @@ public sealed class GatewayShutdownTests(GatewayCluster cluster)
         var (key, _) = await controlPlane.CreateApiKeyAsync("shutdown");
         var nodeId = "gw-sd-" + Guid.NewGuid().ToString("N")[..8];
         var engine = AgentProcess.MockEngine(Path.Combine(Path.GetTempPath(), nodeId + ".log"), model: "shutdown-model");
-        var created = await controlPlane.CreateServingNodeAsync(nodeId, "shutdown-model", $"http://127.0.0.1:{engine["Port"]}");
-        engine["ApiKey"] = created.EngineApiKey;
-        var probePort = FreePort.Next();
-        var config = AgentProcess.Config(nodeId, controlPlane.GrpcUrl, created.Token, probePort);
-        config["Engine"] = engine;
-        await using var agent = AgentProcess.StartWithConfig(config, nodeId, probePort);
+        var (agent, _, _) = await ServingNode.StartAsync(controlPlane, nodeId, "shutdown-model", engine);
+        await using var ownedAgent = agent;
         using var http = new HttpClient { BaseAddress = new Uri(controlPlane.GatewayUrl + "/") };
         http.DefaultRequestHeaders.Authorization = new("Bearer", key);
         const string Body = """{"model":"shutdown-model","messages":[{"role":"user","content":"hi"}],"max_tokens":2}""";

@@ -17,7 +17,7 @@ internal static class ApiKeyFormat
     public static (string KeyId, string Key) Mint()
     {
         var keyId = RandomNumberGenerator.GetString(KeyIdAlphabet, KeyIdLength);
-        var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var secret = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         return (keyId, $"{Prefix}{keyId}_{secret}");
     }
 
