@@ -1,4 +1,5 @@
 using CrossLogic.ControlPlane.Auth;
+using CrossLogic.ControlPlane.Fleet;
 using CrossLogic.ControlPlane.Gateway;
 using CrossLogic.ControlPlane.Hosting;
 using CrossLogic.ControlPlane.Link;
@@ -13,6 +14,7 @@ builder.Services
     .AddAuth()
     .AddLink()
     .AddGateway()
+    .AddFleet(builder.Configuration)
     .AddAdminApi();
 
 var app = builder.Build();

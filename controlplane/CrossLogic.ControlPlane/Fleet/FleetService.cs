@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using CrossLogic.Contracts.V1;
 using CrossLogic.ControlPlane.Auth;
+using CrossLogic.ControlPlane.Fleet.Deployments;
 using CrossLogic.ControlPlane.Gateway;
 using CrossLogic.ControlPlane.Gateway.Routing;
 using CrossLogic.ControlPlane.Link;
@@ -17,6 +18,8 @@ internal sealed class FleetService(
     LiveNodeRegistry live,
     RoutingTable routing,
     EngineKeys engineKeys,
+    DeploymentService deployments,
+    NodeLaunchService launches,
     IOptions<NodeLinkOptions> linkOptions,
     TimeProvider timeProvider) : Contracts.V1.Fleet.FleetBase
 {
@@ -177,6 +180,40 @@ internal sealed class FleetService(
 
         return response;
     }
+
+    public override async Task<Node> LaunchNode(LaunchNodeRequest request, ServerCallContext context)
+    {
+        var nodeId = await launches.LaunchAsync(request, context.CancellationToken).ConfigureAwait(false);
+        return await GetNode(new GetNodeRequest { Name = "nodes/" + nodeId }, context).ConfigureAwait(false);
+    }
+
+    public override async Task<Node> TerminateNode(TerminateNodeRequest request, ServerCallContext context)
+    {
+        var nodeId = ParseNodeName(request.Name, "name");
+        await launches.TerminateAsync(nodeId, request, context.CancellationToken).ConfigureAwait(false);
+        return await GetNode(new GetNodeRequest { Name = request.Name }, context).ConfigureAwait(false);
+    }
+
+    public override Task<ListOffersResponse> ListOffers(ListOffersRequest request, ServerCallContext context) =>
+        Task.FromResult(launches.ListOffers(request));
+
+    public override Task<Deployment> CreateDeployment(CreateDeploymentRequest request, ServerCallContext context) =>
+        deployments.CreateAsync(request, context.CancellationToken);
+
+    public override Task<Deployment> GetDeployment(GetDeploymentRequest request, ServerCallContext context) =>
+        deployments.GetAsync(request, context.CancellationToken);
+
+    public override Task<ListDeploymentsResponse> ListDeployments(ListDeploymentsRequest request, ServerCallContext context) =>
+        deployments.ListAsync(request, context.CancellationToken);
+
+    public override Task<Deployment> UpdateDeployment(UpdateDeploymentRequest request, ServerCallContext context) =>
+        deployments.UpdateAsync(request, context.CancellationToken);
+
+    public override Task<Deployment> DeleteDeployment(DeleteDeploymentRequest request, ServerCallContext context) =>
+        deployments.DeleteAsync(request, context.CancellationToken);
+
+    public override Task<ListDeploymentEventsResponse> ListDeploymentEvents(ListDeploymentEventsRequest request, ServerCallContext context) =>
+        deployments.ListEventsAsync(request, context.CancellationToken);
 
     /// <summary>Sends a command on the node's live stream; FAILED_PRECONDITION when it has none here.</summary>
     private async Task<Task<CommandAck>> SendAsync(string nodeId, string commandId, ControlMessage command, ServerCallContext context)

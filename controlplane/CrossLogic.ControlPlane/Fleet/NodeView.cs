@@ -35,6 +35,16 @@ internal static class NodeView
             StateReason = record.StateReason,
             EngineEndpoint = record.EngineEndpoint,
             Model = record.Model,
+            Deployment = record.DeploymentId is { } deployment ? "deployments/" + deployment : "",
+            ClusterName = record.ClusterName ?? "",
+            Provisioner = record.Provisioner,
+            Cloud = record.Cloud,
+            Region = record.Region,
+            Spot = record.Spot,
+            PricePerHour = record.PricePerHour,
+            GpuType = record.GpuType,
+            GpuCount = record.GpuCount,
+            Retiring = record.RetiringAt is not null,
         };
         if (record.EngineLogTail.Length > 0)
         {

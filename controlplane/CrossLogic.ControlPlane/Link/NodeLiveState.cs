@@ -24,8 +24,9 @@ internal sealed class NodeLiveState(string nodeId, long leaseEpoch, DateTime att
     /// <summary>Where commands to this node's agent go while its stream is open.</summary>
     public ControlChannel? Channel { get; init; }
 
-    /// <summary>The engine address the provisioner recorded; routing sends inference there.</summary>
-    public string EngineEndpoint { get; init; } = "";
+    /// <summary>The engine address the provisioner recorded; routing sends inference there. Set at attach, and again
+    /// when the provisioner reports the address after the agent already attached.</summary>
+    public string EngineEndpoint { get; set; } = "";
 
     /// <summary>The served model name routing sends to this node.</summary>
     public string Model { get; init; } = "";

@@ -20,6 +20,16 @@ internal sealed record NodeRecord
     public string EngineLogTail { get; init; } = "";
     public string EngineEndpoint { get; init; } = "";
     public string Model { get; init; } = "";
+    public string? DeploymentId { get; init; }
+    public string? ClusterName { get; init; }
+    public string Provisioner { get; init; } = "";
+    public string Cloud { get; init; } = "";
+    public string Region { get; init; } = "";
+    public bool Spot { get; init; }
+    public double PricePerHour { get; init; }
+    public string GpuType { get; init; } = "";
+    public int GpuCount { get; init; }
+    public DateTime? RetiringAt { get; init; }
     public DateTime CreatedAt { get; init; }
     public DateTime UpdatedAt { get; init; }
 }

@@ -11,7 +11,9 @@ internal sealed class NodeStore(NpgsqlDataSource dataSource)
         last_heartbeat_sequence AS LastHeartbeatSequence, boot_id AS BootId, agent_version AS AgentVersion,
         host_facts AS HostFacts, gpus AS Gpus, reported_probe_endpoint AS ReportedProbeEndpoint,
         probe_endpoint AS ProbeEndpoint, labels::text AS Labels, created_at AS CreatedAt, updated_at AS UpdatedAt,
-        state_reason AS StateReason, engine_log_tail AS EngineLogTail, engine_endpoint AS EngineEndpoint, model AS Model
+        state_reason AS StateReason, engine_log_tail AS EngineLogTail, engine_endpoint AS EngineEndpoint, model AS Model,
+        deployment_id AS DeploymentId, cluster_name AS ClusterName, provisioner AS Provisioner, cloud AS Cloud, region AS Region,
+        spot AS Spot, price_per_hour AS PricePerHour, gpu_type AS GpuType, gpu_count AS GpuCount, retiring_at AS RetiringAt
         """;
 
     /// <summary>Inserts a node with its token hash; null when the id is taken.</summary>
@@ -155,7 +157,8 @@ internal sealed class NodeStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var updated = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE nodes SET state = @to, state_reason = @reason, updated_at = now() WHERE node_id = @nodeId AND lease_epoch = @leaseEpoch",
+            // Terminated and Lost are the fleet's verdicts: what a lingering agent reports does not undo them.
+            "UPDATE nodes SET state = @to, state_reason = @reason, updated_at = now() WHERE node_id = @nodeId AND lease_epoch = @leaseEpoch AND state NOT IN (8, 9)",
             new { nodeId, leaseEpoch, to, reason },
             transaction,
             cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -198,6 +201,16 @@ internal sealed class NodeStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await InsertEventAsync(connection, null, nodeId, kind, reason, detailJson, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>True when the node recorded an event of this kind at or after <paramref name="since"/>.</summary>
+    public async Task<bool> HasEventSinceAsync(string nodeId, string kind, DateTime since, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM node_events WHERE node_id = @nodeId AND kind = @kind AND time >= @since)",
+            new { nodeId, kind, since },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>Served model names of nodes that are not gone: a model here exists even while none of it is ready.</summary>

@@ -1,0 +1,217 @@
+using System.Text.Json;
+using CrossLogic.Contracts.V1;
+using CrossLogic.ControlPlane.Fleet.Deployments;
+using CrossLogic.ControlPlane.Fleet.Provisioning;
+using CrossLogic.ControlPlane.Fleet.Reconcile;
+using CrossLogic.ControlPlane.Gateway;
+using CrossLogic.ControlPlane.Gateway.Routing;
+using CrossLogic.ControlPlane.Link;
+using CrossLogic.ControlPlane.Store;
+using Microsoft.Extensions.Options;
+
+namespace CrossLogic.ControlPlane.Fleet.Outbox;
+
+/// <summary>
+/// Carries out launches and teardowns from the outbox, on every control-plane replica. Launches are idempotent by
+/// cluster name (the provisioner finds an existing cluster; the node token is derived, so a relaunch hands out the
+/// same one), so an item re-run after a crash never makes a second machine. Capacity, quota, auth and invalid-request
+/// failures end the launch (the reconciler picks the next offer); transient ones are retried with back-off. Teardowns
+/// drain first and are retried until the provider confirms the machine gone.
+/// </summary>
+internal sealed class OutboxWorker(
+    OutboxStore outbox,
+    FleetNodeStore nodes,
+    NodeStore nodeStore,
+    ProvisionerRegistry provisioners,
+    NodeTokens nodeTokens,
+    EngineKeys engineKeys,
+    LiveNodeRegistry live,
+    RoutingTable routing,
+    ReconcileSignal reconcile,
+    IOptions<FleetOptions> options,
+    TimeProvider timeProvider,
+    ILogger<OutboxWorker> logger) : BackgroundService
+{
+    private const int MaxTransientLaunchAttempts = 6;
+    private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}"[..60];
+    private readonly Dictionary<long, Task> _running = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        var claim = TimeSpan.FromSeconds(o.OutboxClaimSeconds);
+        var lastRenew = timeProvider.GetUtcNow();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                foreach (var done in _running.Where(r => r.Value.IsCompleted).Select(r => r.Key).ToList())
+                {
+                    _running.Remove(done);
+                }
+
+                if (timeProvider.GetUtcNow() - lastRenew >= claim / 3)
+                {
+                    lastRenew = timeProvider.GetUtcNow();
+                    foreach (var id in _running.Keys)
+                    {
+                        await outbox.RenewAsync(id, _owner, claim, stoppingToken).ConfigureAwait(false);
+                    }
+                }
+
+                var free = o.OutboxConcurrency - _running.Count;
+                if (free > 0)
+                {
+                    foreach (var item in await outbox.ClaimAsync(_owner, claim, free, stoppingToken).ConfigureAwait(false))
+                    {
+                        _running[item.Id] = Task.Run(() => RunAsync(item, stoppingToken), CancellationToken.None);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                FleetLog.OutboxPassFailed(logger, ex);
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(o.LeaderPollMs, 250)), timeProvider, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        // Work in flight is abandoned, not settled: its claim expires and a live replica (or this one, restarted) resumes it.
+        await Task.WhenAll(_running.Values.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(OutboxItem item, CancellationToken stoppingToken)
+    {
+        FleetLog.OutboxStarted(logger, item.Id, item.Kind, item.ClusterName, item.Attempts);
+        try
+        {
+            var outcome = item.Kind == OutboxItem.Launch
+                ? await LaunchAsync(item, stoppingToken).ConfigureAwait(false)
+                : await TeardownAsync(item, stoppingToken).ConfigureAwait(false);
+            await outbox.CompleteAsync(item.Id, _owner, outcome, CancellationToken.None).ConfigureAwait(false);
+            FleetLog.OutboxDone(logger, item.Id, item.Kind, item.ClusterName);
+            reconcile.Poke();
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: leave the claim to expire.
+        }
+        catch (Exception ex)
+        {
+            var kind = ex is ProvisionException p ? p.Kind : ex.GetType().Name;
+            FleetLog.OutboxFailed(logger, item.Id, item.Kind, item.ClusterName, kind, ex.Message);
+            var delay = TimeSpan.FromSeconds(Math.Min(options.Value.OutboxMaxBackoffSeconds, Math.Pow(2, Math.Min(item.Attempts, 16))));
+            try
+            {
+                await outbox.RetryLaterAsync(item.Id, _owner, delay, $"{kind}: {ex.Message}", CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception settle) when (settle is Npgsql.NpgsqlException or TimeoutException)
+            {
+                FleetLog.OutboxPassFailed(logger, settle);
+            }
+        }
+    }
+
+    private async Task<string> LaunchAsync(OutboxItem item, CancellationToken cancellationToken)
+    {
+        var node = item.NodeId is { } id ? await nodes.GetAsync(id, cancellationToken).ConfigureAwait(false) : null;
+        if (node is null || node.RetiringAt is not null || node.ReleasedAt is not null)
+        {
+            return "cancelled: the node was retired";
+        }
+
+        await nodes.StartLaunchAsync(node.NodeId, cancellationToken).ConfigureAwait(false);
+        var spec = new LaunchSpec(
+            item.ClusterName, node.NodeId, node.Model, node.EngineArgs, node.GpuType, node.GpuCount, node.Cloud, node.Region, node.Spot,
+            nodeTokens.For(node.NodeId), engineKeys.For(node.NodeId));
+        LaunchedCluster launched;
+        try
+        {
+            launched = await provisioners.Get(item.Provisioner).LaunchAsync(spec, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ProvisionException ex) when (ex.Failure != ProvisionFailure.Transient || item.Attempts >= MaxTransientLaunchAttempts)
+        {
+            await nodes.FailLaunchAsync(node.NodeId, ex.Kind, ex.Message, cancellationToken).ConfigureAwait(false);
+            return $"failed ({ex.Kind}): {ex.Message}";
+        }
+
+        await nodes.CompleteLaunchAsync(node.NodeId, launched, cancellationToken).ConfigureAwait(false);
+        // The agent may have attached before the provisioner reported the engine's address: route it now.
+        if (live.SessionOf(node.NodeId) is { } session && session.EngineEndpoint != launched.EngineEndpoint)
+        {
+            session.EngineEndpoint = launched.EngineEndpoint;
+            routing.Update(session.Route());
+        }
+
+        return "launched";
+    }
+
+    private async Task<string> TeardownAsync(OutboxItem item, CancellationToken cancellationToken)
+    {
+        var payload = JsonSerializer.Deserialize<TeardownPayload>(item.Payload) ?? new TeardownPayload(true, 0);
+        var drained = "";
+        if (item.NodeId is { } nodeId)
+        {
+            drained = payload.Force ? "not drained (forced)" : await DrainAsync(nodeId, TimeSpan.FromSeconds(payload.DrainSeconds), cancellationToken).ConfigureAwait(false);
+        }
+
+        await provisioners.Get(item.Provisioner).TeardownAsync(item.ClusterName, cancellationToken).ConfigureAwait(false);
+        if (item.NodeId is { } released)
+        {
+            await nodes.MarkReleasedAsync(released, $"torn down; {drained}".TrimEnd(' ', ';'), cancellationToken).ConfigureAwait(false);
+        }
+
+        return "torn down";
+    }
+
+    /// <summary>Out of routing at once; then the agent finishes its running requests (if its stream is on this replica),
+    /// until it reports ENGINE_DRAINED, its stream ends, or the timeout passes.</summary>
+    private async Task<string> DrainAsync(string nodeId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (live.SessionOf(nodeId) is not { } session || session.Channel is not { } channel)
+        {
+            return "not drained (agent not connected to this control plane)";
+        }
+
+        session.DrainRequested = true;
+        routing.Update(session.Route());
+        var since = timeProvider.GetUtcNow().UtcDateTime.AddSeconds(-1);
+        var commandId = "cmd-" + Guid.NewGuid().ToString("N")[..16];
+        try
+        {
+            await channel.SendCommandAsync(commandId, new ControlMessage
+            {
+                DrainEngine = new DrainEngine { CommandId = commandId, Deadline = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(timeout) },
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException)
+        {
+            return "not drained (stream closed)";
+        }
+
+        var deadline = timeProvider.GetUtcNow() + timeout + TimeSpan.FromSeconds(2);
+        while (timeProvider.GetUtcNow() < deadline)
+        {
+            if (await nodeStore.HasEventSinceAsync(nodeId, "ENGINE_DRAINED", since, cancellationToken).ConfigureAwait(false))
+            {
+                return "drained";
+            }
+
+            if (!live.IsCurrent(session))
+            {
+                return "not drained (stream ended)";
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+
+        return "drain timed out";
+    }
+}

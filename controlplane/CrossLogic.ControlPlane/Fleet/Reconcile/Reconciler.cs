@@ -1,0 +1,201 @@
+using CrossLogic.ControlPlane.Fleet.Deployments;
+using CrossLogic.ControlPlane.Fleet.Offers;
+using CrossLogic.ControlPlane.Fleet.Provisioning;
+using CrossLogic.ControlPlane.Gateway;
+using CrossLogic.ControlPlane.Fleet.Outbox;
+using Microsoft.Extensions.Options;
+
+namespace CrossLogic.ControlPlane.Fleet.Reconcile;
+
+/// <summary>
+/// Keeps every deployment at its replica count. Runs on every replica, acts only while holding the
+/// <see cref="ReconcilerLease"/>. Each pass plans each deployment (<see cref="DeploymentPlanner"/>) and records each
+/// decision with its side effect in one transaction (node row + outbox item), so the outbox worker — here or on
+/// another replica — carries it out exactly once. Less often it compares each provider's clusters with the database:
+/// orphans (`cic-` clusters no node holds) are torn down after a grace period, ghosts (nodes whose machine the
+/// provider no longer has, or has stopped) become LOST and are replaced.
+/// </summary>
+internal sealed class Reconciler(
+    ReconcilerLease lease,
+    ReconcileSignal signal,
+    DeploymentStore deployments,
+    FleetNodeStore nodes,
+    OutboxStore outbox,
+    OfferSource offers,
+    ProvisionerRegistry provisioners,
+    NodeTokens nodeTokens,
+    IOptions<FleetOptions> options,
+    TimeProvider timeProvider,
+    ILogger<Reconciler> logger) : BackgroundService
+{
+    private readonly Dictionary<string, string> _lastNoOffer = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _firstSeenOrphans = new(StringComparer.Ordinal);
+    private DateTimeOffset _lastCloudSync = DateTimeOffset.MinValue;
+
+    /// <summary>True while this replica leads (for tests and the fleet summary).</summary>
+    public bool IsLeader => lease.IsHeld;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var wait = TimeSpan.FromMilliseconds(o.LeaderPollMs);
+            try
+            {
+                var wasLeader = lease.IsHeld;
+                if (await lease.TryAcquireAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    if (!wasLeader)
+                    {
+                        FleetLog.BecameLeader(logger);
+                    }
+
+                    await ReconcileAllAsync(stoppingToken).ConfigureAwait(false);
+                    await SyncCloudsIfDueAsync(stoppingToken).ConfigureAwait(false);
+                    wait = TimeSpan.FromMilliseconds(o.ReconcileIntervalMs);
+                }
+                else if (wasLeader)
+                {
+                    FleetLog.LostLeadership(logger, null);
+                }
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                FleetLog.ReconcileFailed(logger, ex);
+                wait = TimeSpan.FromMilliseconds(Math.Max(o.LeaderPollMs, 1000));
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            try
+            {
+                await signal.WaitAsync(wait, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        await lease.ReleaseAsync().ConfigureAwait(false);
+    }
+
+    private async Task ReconcileAllAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var now = timeProvider.GetUtcNow().UtcDateTime;
+        var backoff = new DeploymentPlanner.Backoff(
+            TimeSpan.FromSeconds(o.CapacityBackoffSeconds), TimeSpan.FromSeconds(o.QuotaBackoffSeconds), TimeSpan.FromSeconds(o.StartupTimeoutSeconds));
+        var failures = await nodes.RecentFailuresAsync(now - TimeSpan.FromSeconds(Math.Max(o.CapacityBackoffSeconds, o.QuotaBackoffSeconds)), cancellationToken).ConfigureAwait(false);
+        foreach (var deployment in await deployments.ListLiveAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var held = await nodes.HoldingMachinesAsync(deployment.DeploymentId, cancellationToken).ConfigureAwait(false);
+            var available = offers.For(deployment.Provisioner, deployment.GpuType, deployment.GpuCount, deployment.PlacementInfra);
+            foreach (var action in DeploymentPlanner.Plan(deployment, held, available, failures, now, backoff))
+            {
+                await ApplyAsync(deployment, action, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ApplyAsync(DeploymentRow deployment, PlanAction action, CancellationToken cancellationToken)
+    {
+        switch (action)
+        {
+            case LaunchReplica launch:
+                _lastNoOffer.Remove(deployment.DeploymentId);
+                var offer = launch.Offer;
+                var nodeId = ClusterNames.New(offer.Cloud.Length > 0 ? offer.Cloud : "sky", offer.Region, deployment.GpuType, deployment.GpuCount, offer.Spot);
+                var labels = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
+                {
+                    ["deployment"] = deployment.DeploymentId,
+                    ["provisioner"] = deployment.Provisioner,
+                });
+                await nodes.CreateLaunchAsync(new NewFleetNode(
+                    nodeId, deployment.DeploymentId, deployment.Provisioner, offer.Cloud, offer.Region, offer.Spot, offer.PricePerHour,
+                    deployment.GpuType, deployment.GpuCount, deployment.Model, deployment.EngineArgs,
+                    Auth.TokenHasher.Hash(nodeTokens.For(nodeId)), labels), launch.Reason, cancellationToken).ConfigureAwait(false);
+                FleetLog.Decision(logger, deployment.DeploymentId, "LAUNCH " + nodeId, launch.Reason);
+                break;
+            case RetireNode retire:
+                await nodes.RetireAsync(retire.NodeId, retire.Reason, TimeSpan.FromSeconds(options.Value.DrainTimeoutSeconds), retire.Force, cancellationToken).ConfigureAwait(false);
+                FleetLog.Decision(logger, deployment.DeploymentId, "RETIRE " + retire.NodeId, retire.Reason);
+                break;
+            case NoOffer none:
+                // Recorded once per reason, not on every pass.
+                if (_lastNoOffer.GetValueOrDefault(deployment.DeploymentId) != none.Reason)
+                {
+                    _lastNoOffer[deployment.DeploymentId] = none.Reason;
+                    await deployments.AppendEventAsync(deployment.DeploymentId, "NO_OFFER", none.Reason, "{}", cancellationToken).ConfigureAwait(false);
+                    FleetLog.Decision(logger, deployment.DeploymentId, "NO_OFFER", none.Reason);
+                }
+
+                break;
+            case FinishDelete:
+                await deployments.FinishDeleteAsync(deployment.DeploymentId, cancellationToken).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private async Task SyncCloudsIfDueAsync(CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        if (now - _lastCloudSync < TimeSpan.FromMilliseconds(options.Value.CloudSyncIntervalMs))
+        {
+            return;
+        }
+
+        _lastCloudSync = now;
+        foreach (var provisioner in provisioners.All)
+        {
+            try
+            {
+                await SyncAsync(provisioner, now, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ProvisionException or IOException or Npgsql.NpgsqlException or TimeoutException)
+            {
+                FleetLog.CloudSyncFailed(logger, ex, provisioner.Name);
+            }
+        }
+    }
+
+    private async Task SyncAsync(INodeProvisioner provisioner, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // Read the database first: a cluster launched after this read but before the listing is not taken for an orphan
+        // because of the grace period; a node launched after it is not in `launched` at all.
+        var held = await nodes.HeldClusterNamesAsync(provisioner.Name, cancellationToken).ConfigureAwait(false);
+        var launched = await nodes.LaunchedAsync(provisioner.Name, cancellationToken).ConfigureAwait(false);
+        var clusters = (await provisioner.ListAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(c => c.ClusterName, StringComparer.Ordinal);
+        var grace = TimeSpan.FromSeconds(options.Value.OrphanGraceSeconds);
+
+        foreach (var cluster in clusters.Values.Where(c => ClusterNames.IsOurs(c.ClusterName) && !held.Contains(c.ClusterName)))
+        {
+            var since = cluster.LaunchedAt ?? (_firstSeenOrphans.TryGetValue(cluster.ClusterName, out var seen) ? seen : _firstSeenOrphans[cluster.ClusterName] = now);
+            if (now - since >= grace && !await outbox.PendingAsync(cluster.ClusterName, cancellationToken).ConfigureAwait(false)
+                && await outbox.QueueOrphanTeardownAsync(cluster.ClusterName, provisioner.Name, cancellationToken).ConfigureAwait(false))
+            {
+                FleetLog.Decision(logger, "-", "ORPHAN " + cluster.ClusterName, $"{provisioner.Name} has it, no node holds it, up since {since:u}: tearing it down");
+            }
+        }
+
+        foreach (var known in _firstSeenOrphans.Keys.Where(k => !clusters.ContainsKey(k)).ToList())
+        {
+            _firstSeenOrphans.Remove(known);
+        }
+
+        foreach (var node in launched)
+        {
+            var reason = !clusters.TryGetValue(node.ClusterName!, out var cluster) ? $"{provisioner.Name} no longer knows cluster {node.ClusterName}"
+                : cluster.State == ClusterState.Stopped ? $"{provisioner.Name} reports cluster {node.ClusterName} stopped{(node.Spot ? " (spot reclaimed)" : "")}"
+                : null;
+            if (reason is not null)
+            {
+                await nodes.MarkLostAsync(node.NodeId, reason, cancellationToken).ConfigureAwait(false);
+                FleetLog.Decision(logger, node.DeploymentId ?? "-", "LOST " + node.NodeId, reason);
+            }
+        }
+    }
+}
