@@ -52,9 +52,10 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
         return metadata;
     });
 
-    public static async Task<ControlPlaneProcess> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? settings = null, bool waitUntilServing = true)
+    /// <param name="grpcPort">The gRPC port, when the settings must name it (a provisioner tells agents where to dial).</param>
+    public static async Task<ControlPlaneProcess> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? settings = null, bool waitUntilServing = true, int? grpcPort = null)
     {
-        var grpcPort = FreePort.Next();
+        grpcPort ??= FreePort.Next();
         var httpPort = FreePort.Next();
         var gatewayPort = FreePort.Next();
         var environment = new Dictionary<string, string>
@@ -62,7 +63,7 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
             ["ConnectionStrings__Postgres"] = connectionString,
             ["Auth__AdminToken"] = AdminToken,
             ["ControlPlane__ListenAddress"] = "127.0.0.1",
-            ["ControlPlane__GrpcPort"] = grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ControlPlane__GrpcPort"] = grpcPort.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["ControlPlane__HttpPort"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["ControlPlane__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Gateway__EngineKeySecret"] = EngineKeySecret,
@@ -74,7 +75,7 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
             environment[key] = value;
         }
 
-        var controlPlane = new ControlPlaneProcess(environment, grpcPort, httpPort, gatewayPort);
+        var controlPlane = new ControlPlaneProcess(environment, grpcPort.Value, httpPort, gatewayPort);
         await controlPlane.StartAsync(waitUntilServing);
         return controlPlane;
     }
@@ -92,11 +93,19 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
     public async Task WaitUntilServingAsync(TimeSpan timeout)
     {
         using var http = new HttpClient();
-        await Eventually.TrueAsync(
-            async () => !Process.HasExited && (await http.GetAsync(HttpUrl + "/healthz")).IsSuccessStatusCode,
-            timeout,
-            "control plane serving. Output:\n" + Process.Output,
-            pollMs: 50);
+        try
+        {
+            await Eventually.TrueAsync(
+                async () => !Process.HasExited && (await http.GetAsync(HttpUrl + "/healthz")).IsSuccessStatusCode,
+                timeout,
+                "control plane serving",
+                pollMs: 50);
+        }
+        catch (TimeoutException ex)
+        {
+            // The output as it is now, not as it was when the wait began.
+            throw new TimeoutException(ex.Message + "\nOutput:\n" + Process.Output, ex);
+        }
     }
 
     public async Task StopAsync()

@@ -44,6 +44,16 @@ public static class RepoPaths
         }
     }
 
+    /// <summary>The SkyPilot CLI stand-in, built with the tests.</summary>
+    public static string FakeSkyDll
+    {
+        get
+        {
+            var path = Path.Combine(Root, "tests", "CrossLogic.FakeSky", "bin", Configuration, "net10.0", "fake-sky.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException($"fake-sky is not built at {path}: dotnet build -c {Configuration}");
+        }
+    }
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -8,6 +8,10 @@ public static partial class Signals
     public const int SigTerm = 15;
     public const int SigStop = 19;
     public const int SigCont = 18;
+    public const int SigKill = 9;
+
+    /// <summary>Like <see cref="Send"/>, for cleanup: false when the process (or group, for a negative pid) is gone.</summary>
+    public static bool TrySend(int pid, int signal) => Kill(pid, signal) == 0;
 
     public static void Send(int pid, int signal)
     {

@@ -119,7 +119,7 @@ public sealed class LinkSecurityTests(PostgresFixture db) : IAsyncLifetime
     [Fact]
     public async Task Admin_calls_without_the_admin_token_are_refused_over_grpc_and_rest()
     {
-        var anonymous = new Fleet.FleetClient(_controlPlane.Channel);
+        var anonymous = new Contracts.V1.Fleet.FleetClient(_controlPlane.Channel);
         var grpcError = await Assert.ThrowsAsync<RpcException>(async () => await anonymous.ListNodesAsync(new ListNodesRequest()));
         Assert.Equal(StatusCode.Unauthenticated, grpcError.StatusCode);
 

@@ -33,7 +33,7 @@ internal sealed class OutboxWorker(
     ILogger<OutboxWorker> logger) : BackgroundService
 {
     private const int MaxTransientLaunchAttempts = 6;
-    private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}"[..60];
+    private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
     private readonly Dictionary<long, Task> _running = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
