@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
+
 namespace CrossLogic.Testing;
 
 /// <summary>
@@ -61,12 +62,28 @@ public sealed class FakeSky : IAsyncDisposable
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    /// <summary>The clusters the fake cloud has now (`sky status --refresh -o json`).</summary>
-    public async Task<IReadOnlyList<(string Name, string Status, string Cloud, string Region)>> ClustersAsync()
+    /// <summary>The clusters the fake cloud has now, from `sky status --refresh`'s table (which every version prints).</summary>
+    public async Task<IReadOnlyList<(string Name, string Status, string Infra)>> ClustersAsync()
     {
-        var (_, output) = await RunAsync("status", "--refresh", "-o", "json");
-        var json = JsonNode.Parse(output[output.IndexOf('[')..])!.AsArray();
-        return [.. json.Select(c => (c!["name"]!.GetValue<string>(), c["status"]!.GetValue<string>(), c["cloud"]?.GetValue<string>() ?? "", c["region"]?.GetValue<string>() ?? ""))];
+        var (exitCode, output) = await RunAsync("status", "--refresh");
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException("sky status failed: " + output);
+        }
+
+        var lines = output.Split('\n').Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"\x1b\[[0-9;]*m", "").TrimEnd()).ToList();
+        var header = lines.FindIndex(l => l.StartsWith("NAME ", StringComparison.Ordinal));
+        if (header < 0)
+        {
+            return [];
+        }
+
+        var columns = System.Text.RegularExpressions.Regex.Split(lines[header], @"\s{2,}");
+        var status = Array.IndexOf(columns, "STATUS");
+        var infra = Array.IndexOf(columns, "INFRA");
+        return [.. lines.Skip(header + 1).TakeWhile(l => l.Length > 0)
+            .Select(l => System.Text.RegularExpressions.Regex.Split(l, @"\s{2,}"))
+            .Select(cells => (cells[0], cells[status], cells[infra]))];
     }
 
     /// <summary>Every recorded call: argv and the task YAML of launches.</summary>
@@ -96,7 +113,7 @@ public sealed class FakeSky : IAsyncDisposable
                 await RunAsync(["down", "-y", .. names]);
             }
         }
-        catch (Exception ex) when (ex is IOException or JsonException or ArgumentOutOfRangeException or InvalidOperationException)
+        catch (Exception ex) when (ex is IOException or InvalidOperationException)
         {
             Console.WriteLine("fake sky cleanup: " + ex.Message);
         }

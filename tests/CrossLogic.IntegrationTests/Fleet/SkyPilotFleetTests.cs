@@ -103,6 +103,23 @@ public sealed class SkyPilotFleetTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task An_older_sky_without_json_status_is_read_from_its_table()
+    {
+        await using var fleet = await FleetHarness.StartSkyAsync(postgres.Postgres, new { launch_delay_ms = 100, json_output = false, boot_command = FakeSky.BootAgentScript });
+        await fleet.CreateDeploymentAsync("table", replicas: 1);
+        var first = Assert.Single(await fleet.WaitReadyAsync("table", 1));
+        Assert.Equal(0, (await fleet.Sky!.RunAsync("fake-preempt", first.NodeId)).ExitCode);
+        await Eventually.TrueAsync(async () => (await fleet.ControlPlane.GetNodeAsync(first.NodeId)).State == Node.Types.State.Lost,
+            TimeSpan.FromSeconds(30), "the reclaimed (STOPPED) machine marked lost", pollMs: 100);
+        Assert.Contains("stopped (spot reclaimed)", (await fleet.ControlPlane.GetNodeAsync(first.NodeId)).StateReason);
+        var second = Assert.Single(await fleet.WaitReadyAsync("table", 1));
+        // The stopped machine is torn down (it would still bill its disk), confirmed through the table.
+        await Eventually.TrueAsync(async () => (await fleet.Sky.ClustersAsync()).Select(c => c.Name).SequenceEqual([second.NodeId]),
+            TimeSpan.FromSeconds(30), "only the replacement left", pollMs: 200);
+        Assert.Contains("sky status output format: table", fleet.ControlPlane.Process.Output);
+    }
+
+    [Fact]
     public async Task Two_control_planes_elect_one_reconciler_and_the_other_takes_over_when_it_dies()
     {
         await using var fleet = await FleetHarness.StartSkyAsync(postgres.Postgres);

@@ -89,10 +89,13 @@ internal sealed class Reconciler(
         var now = timeProvider.GetUtcNow().UtcDateTime;
         var backoff = new DeploymentPlanner.Backoff(
             TimeSpan.FromSeconds(o.CapacityBackoffSeconds), TimeSpan.FromSeconds(o.QuotaBackoffSeconds), TimeSpan.FromSeconds(o.StartupTimeoutSeconds));
-        var failures = await nodes.RecentFailuresAsync(now - TimeSpan.FromSeconds(Math.Max(o.CapacityBackoffSeconds, o.QuotaBackoffSeconds)), cancellationToken).ConfigureAwait(false);
+        var window = now - TimeSpan.FromSeconds(Math.Max(o.CapacityBackoffSeconds, o.QuotaBackoffSeconds));
         foreach (var deployment in await deployments.ListLiveAsync(cancellationToken).ConfigureAwait(false))
         {
             var held = await nodes.HoldingMachinesAsync(deployment.DeploymentId, cancellationToken).ConfigureAwait(false);
+            // Failures are read after the nodes: a launch that failed in between is then both out of the count and in
+            // back-off, never out of the count with its offer still looking good.
+            var failures = await nodes.RecentFailuresAsync(window, cancellationToken).ConfigureAwait(false);
             var available = offers.For(deployment.Provisioner, deployment.GpuType, deployment.GpuCount, deployment.PlacementInfra);
             foreach (var action in DeploymentPlanner.Plan(deployment, held, available, failures, now, backoff))
             {
