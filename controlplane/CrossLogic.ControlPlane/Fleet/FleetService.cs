@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using CrossLogic.Contracts.V1;
 using CrossLogic.ControlPlane.Auth;
@@ -144,38 +143,19 @@ internal sealed class FleetService(
     {
         var nodeId = ParseNodeName(request.Parent, "parent");
         var size = PageToken.Size(request.PageSize);
-        var cursor = PageToken.Decode(request.PageToken);
-        var before = cursor.Length == 0 ? long.MaxValue
-            : long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id
-            : throw Invalid("page_token is not one this API returned");
-        if (cursor.Length == 0 && await store.GetAsync(nodeId, context.CancellationToken).ConfigureAwait(false) is null)
+        var before = EventPages.Before(request.PageToken);
+        if (before == long.MaxValue && await store.GetAsync(nodeId, context.CancellationToken).ConfigureAwait(false) is null)
         {
             throw new RpcException(new Status(StatusCode.NotFound, $"node '{nodeId}' not found"));
         }
 
         var rows = await store.ListEventsAsync(nodeId, before, size + 1, context.CancellationToken).ConfigureAwait(false);
-        var response = new ListNodeEventsResponse();
+        var response = new ListNodeEventsResponse { NextPageToken = rows.Count > size ? EventPages.Next(rows[size - 1].Id) : "" };
         foreach (var row in rows.Take(size))
         {
-            var record = new NodeEventRecord
-            {
-                Id = row.Id,
-                NodeId = row.NodeId,
-                Time = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.SpecifyKind(row.Time, DateTimeKind.Utc)),
-                Kind = row.Kind,
-                Reason = row.Reason,
-            };
-            foreach (var (key, value) in JsonSerializer.Deserialize<Dictionary<string, string>>(row.Detail) ?? [])
-            {
-                record.Detail[key] = value;
-            }
-
+            var record = new NodeEventRecord { Id = row.Id, NodeId = row.NodeId, Time = EventPages.Time(row.Time), Kind = row.Kind, Reason = row.Reason };
+            EventPages.CopyDetail(row.Detail, record.Detail);
             response.Events.Add(record);
-        }
-
-        if (rows.Count > size)
-        {
-            response.NextPageToken = PageToken.Encode(rows[size - 1].Id.ToString(CultureInfo.InvariantCulture));
         }
 
         return response;

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
 using CrossLogic.Contracts.V1;
 using CrossLogic.ControlPlane.Fleet.Offers;
 using CrossLogic.ControlPlane.Fleet.Provisioning;
@@ -210,38 +208,19 @@ internal sealed class DeploymentService(
     {
         var id = ParseName(request.Parent, "parent");
         var size = PageToken.Size(request.PageSize);
-        var cursor = PageToken.Decode(request.PageToken);
-        var before = cursor.Length == 0 ? long.MaxValue
-            : long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var last) ? last
-            : throw Invalid("page_token is not one this API returned");
-        if (cursor.Length == 0)
+        var before = EventPages.Before(request.PageToken);
+        if (before == long.MaxValue)
         {
             await FindAsync(id, cancellationToken).ConfigureAwait(false);
         }
 
         var rows = await store.ListEventsAsync(id, before, size + 1, cancellationToken).ConfigureAwait(false);
-        var response = new ListDeploymentEventsResponse();
+        var response = new ListDeploymentEventsResponse { NextPageToken = rows.Count > size ? EventPages.Next(rows[size - 1].Id) : "" };
         foreach (var row in rows.Take(size))
         {
-            var record = new DeploymentEventRecord
-            {
-                Id = row.Id,
-                DeploymentId = row.DeploymentId,
-                Time = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.SpecifyKind(row.Time, DateTimeKind.Utc)),
-                Kind = row.Kind,
-                Reason = row.Reason,
-            };
-            foreach (var (key, value) in JsonSerializer.Deserialize<Dictionary<string, string>>(row.Detail) ?? [])
-            {
-                record.Detail[key] = value;
-            }
-
+            var record = new DeploymentEventRecord { Id = row.Id, DeploymentId = row.DeploymentId, Time = EventPages.Time(row.Time), Kind = row.Kind, Reason = row.Reason };
+            EventPages.CopyDetail(row.Detail, record.Detail);
             response.Events.Add(record);
-        }
-
-        if (rows.Count > size)
-        {
-            response.NextPageToken = PageToken.Encode(rows[size - 1].Id.ToString(CultureInfo.InvariantCulture));
         }
 
         return response;

@@ -120,7 +120,8 @@ internal static class DeploymentPlanner
 
             var why = needOnDemand && mode != SpotPolicy.Types.Mode.OnDemand ? $"on-demand base {onDemandBase}"
                 : chosen.Spot ? "cheapest spot offer not in back-off"
-                : mode == SpotPolicy.Types.Mode.SpotFirst ? "fallback to on-demand: no spot offer available now"
+                : mode == SpotPolicy.Types.Mode.SpotFirst && offers.Any(o => o.Spot) ? "fallback to on-demand: no spot offer available now"
+                : mode == SpotPolicy.Types.Mode.SpotFirst ? "no spot offer exists here"
                 : "cheapest on-demand offer";
             actions.Add(new LaunchReplica(chosen, string.Create(CultureInfo.InvariantCulture,
                 $"replica {counted.Count + i + 1} of {desired}: {(chosen.Spot ? "spot" : "on-demand")} {Describe(chosen)} ({why})")));
