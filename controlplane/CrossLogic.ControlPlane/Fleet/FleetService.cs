@@ -19,6 +19,7 @@ internal sealed class FleetService(
     EngineKeys engineKeys,
     DeploymentService deployments,
     NodeLaunchService launches,
+    Events.EventFeed events,
     IOptions<NodeLinkOptions> linkOptions,
     TimeProvider timeProvider) : Contracts.V1.Fleet.FleetBase
 {
@@ -172,6 +173,18 @@ internal sealed class FleetService(
         var nodeId = ParseNodeName(request.Name, "name");
         await launches.TerminateAsync(nodeId, request, context.CancellationToken).ConfigureAwait(false);
         return await GetNode(new GetNodeRequest { Name = request.Name }, context).ConfigureAwait(false);
+    }
+
+    public override async Task WatchEvents(WatchEventsRequest request, IServerStreamWriter<WatchEventsResponse> responseStream, ServerCallContext context)
+    {
+        try
+        {
+            await events.WatchAsync(request, responseStream, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // The watcher went away.
+        }
     }
 
     public override Task<ListOffersResponse> ListOffers(ListOffersRequest request, ServerCallContext context) =>

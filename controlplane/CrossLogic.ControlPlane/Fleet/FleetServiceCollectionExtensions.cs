@@ -43,6 +43,8 @@ internal static class FleetServiceCollectionExtensions
         services.AddSingleton<OutboxStore>();
         services.AddSingleton<DeploymentService>();
         services.AddSingleton<NodeLaunchService>();
+        services.AddSingleton<Events.EventFeedStore>();
+        services.AddSingleton<Events.EventFeed>();
         services.AddSingleton<ReconcileSignal>();
         services.AddSingleton<ReconcilerLease>();
         services.AddSingleton<Reconciler>();

@@ -1,3 +1,5 @@
+using CrossLogic.ControlPlane.Store;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace CrossLogic.ControlPlane.Fleet.Reconcile;
@@ -8,8 +10,19 @@ namespace CrossLogic.ControlPlane.Fleet.Reconcile;
 /// follower polling with pg_try_advisory_lock takes over within one poll. The leader checks its connection before each
 /// pass and stops leading the moment it is gone.
 /// </summary>
-internal sealed class ReconcilerLease(NpgsqlDataSource dataSource) : IAsyncDisposable
+internal sealed class ReconcilerLease(IOptions<StoreOptions> store) : IAsyncDisposable
 {
+    // Its own unpooled connection: closing it must end the session (and so free the lock), not park it in a pool; and
+    // TCP keepalives let PostgreSQL notice a leader whose machine vanished.
+    private readonly string _connectionString = new NpgsqlConnectionStringBuilder(store.Value.ConnectionString)
+    {
+        Pooling = false,
+        KeepAlive = 5,
+        TcpKeepAlive = true,
+        TcpKeepAliveTime = 10,
+        TcpKeepAliveInterval = 5,
+    }.ConnectionString;
+
     // Any fixed 64-bit number; this one is "CrossLgc" in ASCII.
     private const long LockKey = 0x43726f73734c6763;
     private NpgsqlConnection? _connection;
@@ -24,9 +37,10 @@ internal sealed class ReconcilerLease(NpgsqlDataSource dataSource) : IAsyncDispo
             return await StillHeldAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = new NpgsqlConnection(_connectionString);
         try
         {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", connection);
             command.Parameters.AddWithValue("key", LockKey);
             if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
@@ -66,8 +80,7 @@ internal sealed class ReconcilerLease(NpgsqlDataSource dataSource) : IAsyncDispo
         if (_connection is { } connection)
         {
             _connection = null;
-            // Closing the session frees the lock; a pooled connection would keep it, so this one is destroyed.
-            NpgsqlConnection.ClearPool(connection);
+            // Unpooled: closing ends the session, which frees the lock.
             await connection.DisposeAsync().ConfigureAwait(false);
         }
     }
