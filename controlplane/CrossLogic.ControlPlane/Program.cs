@@ -3,6 +3,7 @@ using CrossLogic.ControlPlane.Fleet;
 using CrossLogic.ControlPlane.Gateway;
 using CrossLogic.ControlPlane.Hosting;
 using CrossLogic.ControlPlane.Link;
+using CrossLogic.ControlPlane.Observability;
 using CrossLogic.ControlPlane.Store;
 
 // appsettings.json sits beside the binary, wherever the process is started from.
@@ -15,6 +16,7 @@ builder.Services
     .AddLink()
     .AddGateway()
     .AddFleet(builder.Configuration)
+    .AddObservability()
     .AddAdminApi();
 
 var app = builder.Build();

@@ -45,6 +45,7 @@ internal static class AgentHost
         services.AddSingleton<HealthServiceImpl>();
         services.AddSingleton<SystemdNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<SystemdNotifier>());
+        services.AddHostedService<SystemdWatchdog>();
         // Order matters: GPUs are read before the engine is sized, and the engine is drained before the link says goodbye.
         services.AddHostedService<NodeLinkClient>();
         services.AddHostedService(sp => sp.GetRequiredService<GpuMonitor>());

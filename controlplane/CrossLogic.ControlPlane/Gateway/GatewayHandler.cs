@@ -19,11 +19,27 @@ internal sealed class GatewayHandler(
     RoutingTable routing,
     KnownModels knownModels,
     InferenceForwarder forwarder,
+    Observability.ControlPlaneMetrics metrics,
     IOptions<GatewayOptions> options)
 {
     private readonly GatewayOptions _options = options.Value;
 
     public async Task HandleAsync(HttpContext context)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var model = new System.Runtime.CompilerServices.StrongBox<string>("");
+        try
+        {
+            await HandleRequestAsync(context, model).ConfigureAwait(false);
+        }
+        finally
+        {
+            metrics.GatewayRequest(model.Value!, context.Response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    /// <param name="knownModel">Set once the request's model is one the gateway routes, for the metrics' label.</param>
+    private async Task HandleRequestAsync(HttpContext context, System.Runtime.CompilerServices.StrongBox<string> knownModel)
     {
         var requestId = "req-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         context.Response.Headers["x-request-id"] = requestId;
@@ -93,6 +109,7 @@ internal sealed class GatewayHandler(
             return;
         }
 
+        knownModel.Value = request.Model;
         if (limits.Admit(key) is { } limited)
         {
             await limited.WriteAsync(context.Response).ConfigureAwait(false);

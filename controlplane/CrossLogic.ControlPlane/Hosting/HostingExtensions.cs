@@ -63,6 +63,8 @@ internal static class HostingExtensions
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcReflectionService();
         app.MapGet("/healthz", () => Results.Text("ok"));
+        // Prometheus text format; the gateway port never reaches here (its branch above answers first).
+        app.MapPrometheusScrapingEndpoint();
 
         var health = app.Services.GetRequiredService<HealthServiceImpl>();
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -21,6 +21,7 @@ internal sealed class LinkSessionHandler(
     RoutingTable routing,
     IOptions<NodeLinkOptions> options,
     TimeProvider timeProvider,
+    Observability.ControlPlaneMetrics metrics,
     IHostApplicationLifetime lifetime,
     ILogger<LinkSessionHandler> logger)
 {
@@ -133,6 +134,7 @@ internal sealed class LinkSessionHandler(
                     {
                         await store.TransitionAsync(live.NodeId, live.LeaseEpoch, (short)previous, (short)derived, reason, cancellationToken).ConfigureAwait(false);
                         LinkLog.StateChanged(logger, live.NodeId, previous, derived, reason);
+                        metrics.NodeTransition(derived);
                     }
                     catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
                     {

@@ -9,7 +9,7 @@ namespace CrossLogic.ControlPlane.Fleet.Deployments;
 /// so a crash can neither lose a launch nor do one twice. States: 1 requested, 2 provisioning, 8 terminated, 9 lost,
 /// 10 failed.
 /// </summary>
-internal sealed class FleetNodeStore(NpgsqlDataSource dataSource)
+internal sealed class FleetNodeStore(NpgsqlDataSource dataSource, Observability.ControlPlaneMetrics metrics)
 {
     private const string Columns = """
         node_id AS NodeId, state AS State, deployment_id AS DeploymentId, cluster_name AS ClusterName,
@@ -252,6 +252,9 @@ internal sealed class FleetNodeStore(NpgsqlDataSource dataSource)
         {
             var detail = JsonSerializer.Serialize(new Dictionary<string, string> { ["from"] = StateName(was), ["to"] = StateName(to) });
             await InsertNodeEventAsync(connection, transaction, nodeId, "STATE_CHANGED", reason, detail, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            metrics.NodeTransition((Contracts.V1.Node.Types.State)to);
+            return;
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -13,11 +13,13 @@ internal sealed class UsageRecorder : BackgroundService
     private readonly GatewayOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<UsageRecorder> _logger;
+    private readonly Observability.ControlPlaneMetrics _metrics;
     private readonly Channel<UsageRecord> _queue;
     private long _dropped;
 
-    public UsageRecorder(UsageStore store, IOptions<GatewayOptions> options, TimeProvider time, ILogger<UsageRecorder> logger)
+    public UsageRecorder(UsageStore store, IOptions<GatewayOptions> options, TimeProvider time, Observability.ControlPlaneMetrics metrics, ILogger<UsageRecorder> logger)
     {
+        _metrics = metrics;
         _store = store;
         _options = options.Value;
         _time = time;
@@ -32,6 +34,7 @@ internal sealed class UsageRecorder : BackgroundService
 
     public void Record(UsageRecord record)
     {
+        _metrics.GatewayTokens(record.Model, record.PromptTokens, record.CompletionTokens);
         if (!_queue.Writer.TryWrite(record))
         {
             Interlocked.Increment(ref _dropped);

@@ -1,0 +1,3 @@
+using CrossLogic.Cli.Invocation;
+
+return await ClctlCommand.RunAsync(args).ConfigureAwait(false);
