@@ -38,7 +38,7 @@ public sealed class FakeSky : IAsyncDisposable
         ["Provisioners__SkyPilot__Environment__CROSSLOGIC_AGENT_BINARY"] = RepoPaths.AgentBinary,
         ["Provisioners__SkyPilot__Environment__CROSSLOGIC_MOCK_ENGINE_DLL"] = RepoPaths.MockEngineDll,
         ["Provisioners__SkyPilot__ControlPlaneUrl"] = controlPlaneGrpcUrl,
-        ["Provisioners__SkyPilot__AgentUrl"] = "https://downloads.example.com/crosslogic/0.1.0/crosslogic-agent",
+        ["Provisioners__SkyPilot__AgentUrl"] = "https://downloads.example.com/crosslogic/0.1.0/crosslogic-agent.tar.gz",
         ["Provisioners__SkyPilot__AgentSha256"] = new string('a', 64),
     };
 

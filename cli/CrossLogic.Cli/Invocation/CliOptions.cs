@@ -1,19 +1,18 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using CrossLogic.Cli.Output;
 
 namespace CrossLogic.Cli.Invocation;
 
 /// <summary>Options whose values clctl parses itself; a bad value is a usage error (exit 2) naming the option.</summary>
 internal static class CliOptions
 {
-    /// <summary>A duration such as `30s`, `10m`, `2h`, `30d`, with a default.</summary>
-    public static Option<TimeSpan> Duration(string name, string description, TimeSpan defaultValue) => new(name)
-    {
-        Description = description,
-        HelpName = "DURATION",
-        DefaultValueFactory = _ => defaultValue,
-        CustomParser = result => ParseDuration(result, name) ?? default,
-    };
+    /// <summary>
+    /// A duration such as `30s`, `10m`, `2h`, `30d`. The default is applied by <see cref="DurationOption.Get"/> and
+    /// named in the description, so help shows `10m` rather than `00:10:00`.
+    /// </summary>
+    public static DurationOption Duration(string name, string description, TimeSpan defaultValue) =>
+        new(OptionalDuration(name, $"{description} (default {Formats.Duration(defaultValue)})"), defaultValue);
 
     /// <summary>A duration that may be left unset (the server's default applies).</summary>
     public static Option<TimeSpan?> OptionalDuration(string name, string description) => new(name)

@@ -23,7 +23,7 @@ internal static partial class Formats
 
     /// <summary>A protobuf enum value by its proto name (`READY`, `SPOT_FIRST`), as the JSON and the docs spell it.</summary>
     public static string EnumName<T>(T value)
-        where T : struct, Enum => UpperSnake().Replace(value.ToString(), "$1_$2").ToUpperInvariant();
+        where T : struct, System.Enum => UpperSnake().Replace(value.ToString(), "$1_$2").ToUpperInvariant();
 
     public static string YesNo(bool value) => value ? "yes" : "no";
 

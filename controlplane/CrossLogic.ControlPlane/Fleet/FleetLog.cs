@@ -30,6 +30,9 @@ internal static partial class FleetLog
     [LoggerMessage(1314, LogLevel.Warning, "Cloud sync failed for provisioner {Provisioner}; retrying")]
     public static partial void CloudSyncFailed(ILogger logger, Exception exception, string provisioner);
 
+    [LoggerMessage(1315, LogLevel.Error, "{Provisioner} lists {Missing} of {Launched} launched machines as gone at once: not believed, nothing marked lost; check the provider")]
+    public static partial void MassDisappearance(ILogger logger, string provisioner, int missing, int launched);
+
     [LoggerMessage(1320, LogLevel.Information, "Outbox {Id}: {Kind} {Cluster} (attempt {Attempt})")]
     public static partial void OutboxStarted(ILogger logger, long id, string kind, string cluster, int attempt);
 

@@ -48,6 +48,7 @@ internal sealed class LinkSessionHandler(
             Channel = channel,
             EngineEndpoint = attached.EngineEndpoint,
             Model = attached.Model,
+            DrainRequested = attached.Retiring,
         };
         registry.Attached(live);
         LinkLog.Attached(logger, hello.NodeId, epoch, hello.AgentVersion);

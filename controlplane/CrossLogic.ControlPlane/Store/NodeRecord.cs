@@ -65,4 +65,5 @@ internal sealed record AgentEventRow(string NodeId, DateTime AgentStartTime, lon
 internal sealed record NewNode(string NodeId, short State, byte[] TokenHash, string ProbeEndpoint, string EngineEndpoint, string Model, string LabelsJson);
 
 /// <summary>What an attach decided, and what routing needs to know about the node.</summary>
-internal sealed record AttachResult(long LeaseEpoch, short State, string EngineEndpoint, string Model);
+/// <param name="Retiring">The fleet is taking the node away: it must not be routed to again, even after a reconnect.</param>
+internal sealed record AttachResult(long LeaseEpoch, short State, string EngineEndpoint, string Model, bool Retiring);

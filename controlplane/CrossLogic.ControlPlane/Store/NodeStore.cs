@@ -75,14 +75,14 @@ internal sealed class NodeStore(NpgsqlDataSource dataSource)
         var previous = await connection.QuerySingleAsync<(short State, string BootId)>(new CommandDefinition(
             "SELECT state, boot_id FROM nodes WHERE node_id = @NodeId FOR UPDATE", attach, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var newState = statesThatBecomeAttached.Contains(previous.State) ? attachedState : previous.State;
-        var (epoch, engineEndpoint, model) = await connection.QuerySingleAsync<(long, string, string)>(new CommandDefinition(
+        var (epoch, engineEndpoint, model, retiring) = await connection.QuerySingleAsync<(long, string, string, bool)>(new CommandDefinition(
             """
             UPDATE nodes
                SET lease_epoch = lease_epoch + 1, connected = true, last_seen = @Now, last_heartbeat_sequence = 0,
                    boot_id = @BootId, agent_version = @AgentVersion, host_facts = @HostFacts, gpus = @Gpus,
                    reported_probe_endpoint = @ReportedProbeEndpoint, state = @newState, updated_at = @Now
              WHERE node_id = @NodeId
-            RETURNING lease_epoch, engine_endpoint, model
+            RETURNING lease_epoch, engine_endpoint, model, retiring_at IS NOT NULL
             """,
             new { attach.NodeId, attach.Now, attach.BootId, attach.AgentVersion, attach.HostFacts, attach.Gpus, attach.ReportedProbeEndpoint, newState },
             transaction,
@@ -102,7 +102,7 @@ internal sealed class NodeStore(NpgsqlDataSource dataSource)
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new AttachResult(epoch, newState, engineEndpoint, model);
+        return new AttachResult(epoch, newState, engineEndpoint, model, retiring);
     }
 
     /// <summary>Records the end of a stream, unless a newer attach (higher epoch) already owns the node.</summary>

@@ -21,6 +21,10 @@ public sealed class DeploymentValidatorTests
         Assert.Contains("--api-key is set by CrossLogic", DeploymentValidator.EngineArgsError(["--api-key=x"], "engine_args"));
         Assert.Contains("no spaces", DeploymentValidator.EngineArgsError(["--x y"], "engine_args"));
         Assert.Contains("no spaces", DeploymentValidator.EngineArgsError(["$(reboot)"], "engine_args"));
+        Assert.Contains("is set by CrossLogic", DeploymentValidator.EngineArgsError(["--api_key=x"], "engine_args"));
+        Assert.Contains("is set by CrossLogic", DeploymentValidator.EngineArgsError(["--api=x"], "engine_args"));
+        Assert.Contains("is set by CrossLogic", DeploymentValidator.EngineArgsError(["--served-model=x"], "engine_args"));
+        Assert.Null(DeploymentValidator.EngineArgsError(["--enable-chunked-prefill"], "engine_args"));
     }
 
     [Theory]

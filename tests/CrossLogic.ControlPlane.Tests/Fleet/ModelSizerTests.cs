@@ -59,7 +59,7 @@ public sealed class ModelSizerTests
     }
 
     [Fact]
-    public void Fp8_halves_the_weights_and_the_kv_cache()
+    public void Fp8_halves_the_weights_but_the_kv_cache_stays_16_bit()
     {
         var bf16 = new ModelProfile { ParametersBillions = 8, NumLayers = 32, NumKvHeads = 8, HeadDim = 128 };
         var fp8 = bf16.Clone();
@@ -67,7 +67,17 @@ public sealed class ModelSizerTests
         var a = ModelSizer.Size(bf16, "H100", 80).Sizing!;
         var b = ModelSizer.Size(fp8, "H100", 80).Sizing!;
         Assert.Equal(a.WeightsGib / 2, b.WeightsGib, 1);
-        Assert.Equal(a.KvCacheGib / 2, b.KvCacheGib, 1);
+        Assert.Equal(a.KvCacheGib, b.KvCacheGib, 1);
+    }
+
+    [Fact]
+    public void Kv_heads_fewer_than_gpus_are_replicated_not_split()
+    {
+        // 2 KV heads over 4 GPUs: each GPU holds a whole head's cache, half the total, not a quarter.
+        var profile = new ModelProfile { ParametersBillions = 60, NumLayers = 64, NumKvHeads = 2, HeadDim = 128, MaxContextTokens = 32768, Concurrency = 16 };
+        var sizing = ModelSizer.Size(profile, "H100", 80).Sizing!;
+        Assert.Equal(4, sizing.GpuCount);
+        Assert.Equal(Math.Round((sizing.WeightsGib / 4) + (sizing.KvCacheGib / 2), 1), Math.Round((sizing.RequiredGib / 4) - ModelSizer.ReservePerGpuGib, 1));
     }
 
     [Fact]

@@ -12,13 +12,17 @@ public sealed class TaskTemplateTests
         "cic-aws-us-east-1-h100-spot-a1b2c3", "cic-aws-us-east-1-h100-spot-a1b2c3", "meta-llama/Llama-3.1-8B-Instruct",
         ["--max-model-len=8192", "--enable-prefix-caching"], "H100", 1, "aws", "us-east-1", true, "cln_SECRET-TOKEN", "clek_SECRET-KEY");
 
-    private static SkyPilotProvisioner Provisioner(string agentSha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+    [Fact]
+    public void A_plain_http_agent_url_is_refused() =>
+        Assert.Contains("https://", Assert.Throws<ProvisionException>(() => Provisioner(url: "http://downloads.example.com/a.tar.gz").RenderTask(Spec)).Message);
+
+    private static SkyPilotProvisioner Provisioner(string? url = null, string agentSha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
     {
         var options = Options.Create(new SkyPilotOptions
         {
             TaskTemplate = Path.Combine(RepoPaths.Root, "packaging", "skypilot", "node-task.yaml"),
             ControlPlaneUrl = "https://cp.example.com:7001",
-            AgentUrl = "https://downloads.example.com/v0.1.0/crosslogic-agent",
+            AgentUrl = url ?? "https://downloads.example.com/v0.1.0/crosslogic-agent.tar.gz",
             AgentSha256 = agentSha,
         });
         return new SkyPilotProvisioner(new SkyCli(options, NullLogger<SkyCli>.Instance), options, NullLogger<SkyPilotProvisioner>.Instance);
@@ -52,6 +56,34 @@ public sealed class TaskTemplateTests
     {
         Assert.Equal("\"a: b\\n  evil: \\\"x\\\" # c\"", TaskTemplate.Quote("a: b\n  evil: \"x\" # c"));
         Assert.Throws<InvalidOperationException>(() => TaskTemplate.Render("x: {{missing}}", new Dictionary<string, string>(), new Dictionary<string, object>(), "", ""));
+    }
+
+    [Fact]
+    public async Task The_install_script_refuses_a_binary_whose_checksum_differs_before_installing_anything()
+    {
+        var binary = Path.GetTempFileName();
+        await File.WriteAllTextAsync(binary, "not the agent");
+        var start = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in new[] { Path.Combine(RepoPaths.Root, "packaging", "install-agent.sh"), binary, new string('0', 64), "/dev/null" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in new Dictionary<string, string>
+        {
+            ["CROSSLOGIC_NODE_ID"] = "n1", ["CROSSLOGIC_CONTROL_PLANE_URL"] = "https://cp", ["CROSSLOGIC_MODEL"] = "m",
+            ["CROSSLOGIC_NODE_TOKEN"] = "t", ["CROSSLOGIC_ENGINE_API_KEY"] = "k",
+        })
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        File.Delete(binary);
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains("refusing to install", stderr);
     }
 
     [Fact]

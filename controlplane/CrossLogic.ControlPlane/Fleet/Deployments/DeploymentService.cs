@@ -91,7 +91,8 @@ internal sealed class DeploymentService(
         }
 
         var created = await store.CreateAsync(row, cancellationToken).ConfigureAwait(false)
-            ?? throw new RpcException(new Status(StatusCode.AlreadyExists, $"deployment '{id}' already exists"));
+            ?? throw new RpcException(new Status(StatusCode.AlreadyExists,
+                $"deployment '{id}' already exists, or existed: a deleted deployment's id stays reserved for its nodes' history; choose another id"));
         reconcile.Poke();
         return DeploymentView.From(created, null);
     }

@@ -31,8 +31,10 @@ internal static partial class DeploymentValidator
                 return $"{field}: '{Truncate(arg)}' must be 1-256 characters of letters, digits and ._:/=,+@- (no spaces or quotes)";
             }
 
+            // vLLM's parser takes `--api_key` for `--api-key` and any unambiguous prefix (`--api`) for the whole name.
             var name = arg.Split('=')[0];
-            if (ReservedEngineArgs.Contains(name, StringComparer.Ordinal))
+            var normalized = name.StartsWith("--", StringComparison.Ordinal) ? "--" + name[2..].Replace('_', '-') : name;
+            if (ReservedEngineArgs.Any(r => r == normalized || (normalized.Length > 3 && r.StartsWith(normalized, StringComparison.Ordinal))))
             {
                 return $"{field}: {name} is set by CrossLogic itself";
             }

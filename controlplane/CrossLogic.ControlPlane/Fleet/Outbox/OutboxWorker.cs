@@ -12,7 +12,9 @@ using Microsoft.Extensions.Options;
 namespace CrossLogic.ControlPlane.Fleet.Outbox;
 
 /// <summary>
-/// Carries out launches and teardowns from the outbox, on every control-plane replica. Launches are idempotent by
+/// Carries out launches and teardowns from the outbox, on the replica that leads the reconciler: a provisioner's view
+/// (SkyPilot's state, the local provisioner's directory) belongs to one machine, so every call to it is made from one
+/// place, and a new leader resumes what the old one left once its claims expire. Launches are idempotent by
 /// cluster name (the provisioner finds an existing cluster; the node token is derived, so a relaunch hands out the
 /// same one), so an item re-run after a crash never makes a second machine. Capacity, quota, auth and invalid-request
 /// failures end the launch (the reconciler picks the next offer); transient ones are retried with back-off. Teardowns
@@ -28,13 +30,14 @@ internal sealed class OutboxWorker(
     LiveNodeRegistry live,
     RoutingTable routing,
     ReconcileSignal reconcile,
+    ReconcilerLease lease,
     IOptions<FleetOptions> options,
     TimeProvider timeProvider,
     ILogger<OutboxWorker> logger) : BackgroundService
 {
     private const int MaxTransientLaunchAttempts = 6;
     private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
-    private readonly Dictionary<long, Task> _running = [];
+    private readonly Dictionary<long, (Task Work, CancellationTokenSource Cancel)> _running = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -45,26 +48,32 @@ internal sealed class OutboxWorker(
         {
             try
             {
-                foreach (var done in _running.Where(r => r.Value.IsCompleted).Select(r => r.Key).ToList())
+                foreach (var done in _running.Where(r => r.Value.Work.IsCompleted).Select(r => r.Key).ToList())
                 {
+                    _running[done].Cancel.Dispose();
                     _running.Remove(done);
                 }
 
                 if (timeProvider.GetUtcNow() - lastRenew >= claim / 3)
                 {
                     lastRenew = timeProvider.GetUtcNow();
-                    foreach (var id in _running.Keys)
+                    foreach (var (id, (_, cancel)) in _running)
                     {
-                        await outbox.RenewAsync(id, _owner, claim, stoppingToken).ConfigureAwait(false);
+                        // Someone else holds the item now (this process stalled past its claim): stop, do not race.
+                        if (!await outbox.RenewAsync(id, _owner, claim, stoppingToken).ConfigureAwait(false))
+                        {
+                            await cancel.CancelAsync().ConfigureAwait(false);
+                        }
                     }
                 }
 
                 var free = o.OutboxConcurrency - _running.Count;
-                if (free > 0)
+                if (free > 0 && lease.IsHeld)
                 {
                     foreach (var item in await outbox.ClaimAsync(_owner, claim, free, stoppingToken).ConfigureAwait(false))
                     {
-                        _running[item.Id] = Task.Run(() => RunAsync(item, stoppingToken), CancellationToken.None);
+                        var cancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                        _running[item.Id] = (Task.Run(() => RunAsync(item, cancel.Token), CancellationToken.None), cancel);
                     }
                 }
             }
@@ -84,7 +93,7 @@ internal sealed class OutboxWorker(
         }
 
         // Work in flight is abandoned, not settled: its claim expires and a live replica (or this one, restarted) resumes it.
-        await Task.WhenAll(_running.Values.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+        await Task.WhenAll(_running.Values.Select(r => r.Work.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
     }
 
     private async Task RunAsync(OutboxItem item, CancellationToken stoppingToken)
@@ -101,7 +110,22 @@ internal sealed class OutboxWorker(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down: leave the claim to expire.
+            // Shutting down, or the claim was lost: leave the item to its holder, or to expire.
+        }
+        catch (Exception ex) when (item.Kind == OutboxItem.Launch && item.NodeId is { } nodeId && item.Attempts >= MaxTransientLaunchAttempts)
+        {
+            // Whatever keeps failing (a broken template, an agent that exits at once) ends the launch, so the node
+            // leaves the count and the reconciler tries again, rather than one replica missing in silence.
+            FleetLog.OutboxFailed(logger, item.Id, item.Kind, item.ClusterName, ex.GetType().Name, ex.Message);
+            try
+            {
+                await nodes.FailLaunchAsync(nodeId, "transient", $"gave up after {item.Attempts} attempts: {ex.Message}", CancellationToken.None).ConfigureAwait(false);
+                await outbox.CompleteAsync(item.Id, _owner, "failed: " + ex.Message, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception settle) when (settle is Npgsql.NpgsqlException or TimeoutException)
+            {
+                FleetLog.OutboxPassFailed(logger, settle);
+            }
         }
         catch (Exception ex)
         {
@@ -125,6 +149,12 @@ internal sealed class OutboxWorker(
         if (node is null || node.RetiringAt is not null || node.ReleasedAt is not null)
         {
             return "cancelled: the node was retired";
+        }
+
+        if (node.LaunchedAt is not null)
+        {
+            // Launched before a crash kept the item open: launching again would rerun the machine's setup.
+            return "launched (before a restart)";
         }
 
         await nodes.StartLaunchAsync(node.NodeId, cancellationToken).ConfigureAwait(false);

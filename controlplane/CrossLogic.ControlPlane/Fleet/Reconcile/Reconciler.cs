@@ -30,6 +30,7 @@ internal sealed class Reconciler(
 {
     private readonly Dictionary<string, string> _lastNoOffer = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _firstSeenOrphans = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _misses = new(StringComparer.Ordinal);
     private DateTimeOffset _lastCloudSync = DateTimeOffset.MinValue;
 
     /// <summary>True while this replica leads (for tests and the fleet summary).</summary>
@@ -106,6 +107,12 @@ internal sealed class Reconciler(
 
     private async Task ApplyAsync(DeploymentRow deployment, PlanAction action, CancellationToken cancellationToken)
     {
+        // A leader whose session died mid-pass (the lock is someone else's now) must not act on its stale plan.
+        if (!await lease.ConfirmAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException("reconciler leadership lost during a pass");
+        }
+
         switch (action)
         {
             case LaunchReplica launch:
@@ -167,11 +174,11 @@ internal sealed class Reconciler(
 
     private async Task SyncAsync(INodeProvisioner provisioner, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        // Read the database first: a cluster launched after this read but before the listing is not taken for an orphan
-        // because of the grace period; a node launched after it is not in `launched` at all.
-        var held = await nodes.HeldClusterNamesAsync(provisioner.Name, cancellationToken).ConfigureAwait(false);
+        // Ghosts: nodes read before the listing, so a node launched after the listing is not in `launched`. Orphans:
+        // held names read after it, since a cluster exists only after its node row was committed.
         var launched = await nodes.LaunchedAsync(provisioner.Name, cancellationToken).ConfigureAwait(false);
         var clusters = (await provisioner.ListAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(c => c.ClusterName, StringComparer.Ordinal);
+        var held = await nodes.HeldClusterNamesAsync(provisioner.Name, cancellationToken).ConfigureAwait(false);
         var grace = TimeSpan.FromSeconds(options.Value.OrphanGraceSeconds);
 
         foreach (var cluster in clusters.Values.Where(c => ClusterNames.IsOurs(c.ClusterName) && !held.Contains(c.ClusterName)))
@@ -189,16 +196,36 @@ internal sealed class Reconciler(
             _firstSeenOrphans.Remove(known);
         }
 
+        // One listing is not enough to call a machine gone (a provider's hiccup must not take the fleet down): a node is
+        // LOST after two listings in a row without its machine, and never when most of the fleet vanished at once.
+        var missing = new List<(FleetNode Node, string Reason)>();
         foreach (var node in launched)
         {
             var reason = !clusters.TryGetValue(node.ClusterName!, out var cluster) ? $"{provisioner.Name} no longer knows cluster {node.ClusterName}"
                 : cluster.State == ClusterState.Stopped ? $"{provisioner.Name} reports cluster {node.ClusterName} stopped{(node.Spot ? " (spot reclaimed)" : "")}"
                 : null;
-            if (reason is not null)
+            if (reason is null)
             {
-                await nodes.MarkLostAsync(node.NodeId, reason, cancellationToken).ConfigureAwait(false);
-                FleetLog.Decision(logger, node.DeploymentId ?? "-", "LOST " + node.NodeId, reason);
+                _misses.Remove(node.NodeId);
             }
+            else
+            {
+                _misses[node.NodeId] = _misses.GetValueOrDefault(node.NodeId) + 1;
+                missing.Add((node, reason));
+            }
+        }
+
+        if (launched.Count >= 4 && missing.Count * 2 > launched.Count)
+        {
+            FleetLog.MassDisappearance(logger, provisioner.Name, missing.Count, launched.Count);
+            return;
+        }
+
+        foreach (var (node, reason) in missing.Where(m => _misses[m.Node.NodeId] >= 2))
+        {
+            _misses.Remove(node.NodeId);
+            await nodes.MarkLostAsync(node.NodeId, reason, cancellationToken).ConfigureAwait(false);
+            FleetLog.Decision(logger, node.DeploymentId ?? "-", "LOST " + node.NodeId, reason);
         }
     }
 }

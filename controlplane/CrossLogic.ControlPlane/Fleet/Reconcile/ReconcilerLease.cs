@@ -12,15 +12,14 @@ namespace CrossLogic.ControlPlane.Fleet.Reconcile;
 /// </summary>
 internal sealed class ReconcilerLease(IOptions<StoreOptions> store) : IAsyncDisposable
 {
-    // Its own unpooled connection: closing it must end the session (and so free the lock), not park it in a pool; and
-    // TCP keepalives let PostgreSQL notice a leader whose machine vanished.
+    // Its own unpooled connection: closing it must end the session (and so free the lock), not park it in a pool. The
+    // server-side TCP settings make PostgreSQL itself drop the session (and the lock) within about 30 s when the leader's
+    // machine vanishes without closing it; Linux's defaults would take two hours.
     private readonly string _connectionString = new NpgsqlConnectionStringBuilder(store.Value.ConnectionString)
     {
         Pooling = false,
         KeepAlive = 5,
-        TcpKeepAlive = true,
-        TcpKeepAliveTime = 10,
-        TcpKeepAliveInterval = 5,
+        Options = "-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3 -c tcp_user_timeout=30000",
     }.ConnectionString;
 
     // Any fixed 64-bit number; this one is "CrossLgc" in ASCII.
@@ -28,6 +27,10 @@ internal sealed class ReconcilerLease(IOptions<StoreOptions> store) : IAsyncDisp
     private NpgsqlConnection? _connection;
 
     public bool IsHeld => _connection is not null;
+
+    /// <summary>True when the lock is still this process's (checked on its connection); false stops leading.</summary>
+    public Task<bool> ConfirmAsync(CancellationToken cancellationToken) =>
+        _connection is null ? Task.FromResult(false) : StillHeldAsync(cancellationToken);
 
     /// <summary>Takes the lock if free; true while this process holds it.</summary>
     public async Task<bool> TryAcquireAsync(CancellationToken cancellationToken)

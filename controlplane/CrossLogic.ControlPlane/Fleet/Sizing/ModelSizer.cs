@@ -43,8 +43,8 @@ internal static class ModelSizer
 
         var context = profile.MaxContextTokens > 0 ? profile.MaxContextTokens : DefaultContext;
         var concurrency = profile.Concurrency > 0 ? profile.Concurrency : DefaultConcurrency;
-        // fp8 models keep an fp8 KV cache; quantized int weights still compute (and cache) in 16 bits.
-        var kvBytes = profile.Dtype.Equals("fp8", StringComparison.OrdinalIgnoreCase) ? 1.0 : 2.0;
+        // vLLM's kv_cache_dtype "auto" caches in the activation dtype, 16 bits, whatever the weights are stored in.
+        const double kvBytes = 2.0;
         const double gib = 1024.0 * 1024 * 1024;
         var weights = profile.ParametersBillions * 1e9 * weightBytes / gib;
         var kvPerToken = 2.0 * profile.NumLayers * profile.NumKvHeads * profile.HeadDim * kvBytes;
@@ -58,7 +58,9 @@ internal static class ModelSizer
                 continue;
             }
 
-            var perGpu = ((weights + kv) / tp) + ReservePerGpuGib;
+            // With fewer KV heads than GPUs, heads are replicated, not split: each GPU holds at least one head's cache.
+            var kvPerGpu = kv * Math.Max(1.0 / tp, 1.0 / profile.NumKvHeads);
+            var perGpu = (weights / tp) + kvPerGpu + ReservePerGpuGib;
             if (perGpu <= usable)
             {
                 var sizing = new Contracts.V1.Sizing
@@ -67,7 +69,7 @@ internal static class ModelSizer
                     TensorParallelSize = tp,
                     WeightsGib = Math.Round(weights, 2),
                     KvCacheGib = Math.Round(kv, 2),
-                    RequiredGib = Math.Round(weights + kv + (ReservePerGpuGib * tp), 2),
+                    RequiredGib = Math.Round(perGpu * tp, 2),
                     UsableGibPerGpu = Math.Round(usable, 2),
                 };
                 var ci = CultureInfo.InvariantCulture;

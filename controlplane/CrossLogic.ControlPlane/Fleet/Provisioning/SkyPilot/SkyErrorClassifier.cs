@@ -54,13 +54,13 @@ internal static partial class SkyErrorClassifier
     [GeneratedRegex(@"Quota '|QUOTA_EXCEEDED|VcpuLimitExceeded|LimitExceeded|exceeded quota|QuotaExceeded|Operation could not be completed as it results in exceeding approved .* quota")]
     private static partial Regex Quota();
 
-    [GeneratedRegex(@"CloudUserIdentityError|InvalidCloudCredentials|AuthFailure|credentials (are|were) (not|invalid)|Failed to get cloud user identity|not enabled|No cloud is enabled|UnauthorizedOperation|Permission denied on resource|PERMISSION_DENIED")]
+    [GeneratedRegex(@"CloudUserIdentityError|InvalidCloudCredentials|AuthFailure|credentials (are|were) (not|invalid)|Failed to get cloud user identity|No cloud is enabled|UnauthorizedOperation|Permission denied on resource|PERMISSION_DENIED")]
     private static partial Regex Auth();
 
     [GeneratedRegex(@"ResourcesUnavailableError|Failed to provision all possible launchable resources|InsufficientInstanceCapacity|ZONE_RESOURCE_POOL_EXHAUSTED|SkuNotAvailable|capacity", RegexOptions.IgnoreCase)]
     private static partial Regex NoCapacity();
 
-    [GeneratedRegex(@"ClusterDoesNotExist|does not exist|not found")]
+    [GeneratedRegex(@"ClusterDoesNotExist|Cluster '[^']*' does not exist")]
     private static partial Regex UnknownCluster();
 
     [GeneratedRegex(@"^Error: |^Usage: |InvalidSkyPilotConfig|ValueError", RegexOptions.Multiline)]

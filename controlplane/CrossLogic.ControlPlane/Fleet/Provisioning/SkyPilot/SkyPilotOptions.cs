@@ -18,10 +18,10 @@ internal sealed class SkyPilotOptions
     /// <summary>Where agents dial the control plane from the cloud (`https://cp.example.com:7001`). Required.</summary>
     public string ControlPlaneUrl { get; set; } = "";
 
-    /// <summary>Where the node downloads the agent binary; `install-agent.sh` and the unit sit beside it.</summary>
+    /// <summary>Where the node downloads the agent bundle (`crosslogic-agent.tar.gz` from ./scripts/publish-agent); https only.</summary>
     public string AgentUrl { get; set; } = "";
 
-    /// <summary>The sha256 the node checks the downloaded agent against before installing it.</summary>
+    /// <summary>The bundle's sha256: the node checks it before running anything in it.</summary>
     public string AgentSha256 { get; set; } = "";
 
     /// <summary>vLLM version the node installs when its image has none; empty means the newest.</summary>

@@ -82,10 +82,11 @@ internal sealed class SkyPilotProvisioner(SkyCli sky, IOptions<SkyPilotOptions> 
     internal string RenderTask(LaunchSpec spec)
     {
         var o = Options;
-        if (o.ControlPlaneUrl.Length == 0 || o.AgentUrl.Length == 0 || o.AgentSha256.Length != 64)
+        if (o.ControlPlaneUrl.Length == 0 || !o.AgentUrl.StartsWith("https://", StringComparison.Ordinal) || o.AgentSha256.Length != 64
+            || !o.AgentSha256.All(char.IsAsciiHexDigit))
         {
             throw new ProvisionException(ProvisionFailure.Invalid,
-                "skypilot: Provisioners:SkyPilot:ControlPlaneUrl, AgentUrl and AgentSha256 (64 hex digits) must be set");
+                "skypilot: Provisioners:SkyPilot:ControlPlaneUrl, AgentUrl (https://…/crosslogic-agent.tar.gz) and AgentSha256 (its 64 hex digits) must be set");
         }
 
         var templatePath = o.TaskTemplate.Length > 0 ? o.TaskTemplate : Path.Combine(AppContext.BaseDirectory, "skypilot", "node-task.yaml");

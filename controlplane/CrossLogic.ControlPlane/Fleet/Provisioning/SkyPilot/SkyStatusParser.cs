@@ -41,7 +41,8 @@ internal static partial class SkyStatusParser
         var header = lines.FindIndex(l => l.StartsWith("NAME ", StringComparison.Ordinal) && l.Contains(" STATUS", StringComparison.Ordinal));
         if (header < 0)
         {
-            return lines.Any(l => l.Contains("No existing clusters", StringComparison.Ordinal) || l.Contains("not found", StringComparison.Ordinal))
+            // Only SkyPilot's own "nothing here" lines mean an empty list; anything else (a warning, an error) is not.
+            return lines.Any(l => l is "No existing clusters." || NotFoundLine().IsMatch(l))
                 ? []
                 : throw new ProvisionException(ProvisionFailure.Transient, "sky status printed no cluster table: " + SkyErrorClassifier.Summary(output));
         }
@@ -110,6 +111,9 @@ internal static partial class SkyStatusParser
 
     private static string Text(JsonElement item, string property) =>
         item.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() ?? "" : "";
+
+    [GeneratedRegex(@"^Cluster '[^']*' not found\.$|^Cluster\(s\) not found")]
+    private static partial Regex NotFoundLine();
 
     [GeneratedRegex(@"\s{2,}")]
     private static partial Regex Columns();
