@@ -20,6 +20,7 @@ internal sealed class GatewayHandler(
     KnownModels knownModels,
     InferenceForwarder forwarder,
     Observability.ControlPlaneMetrics metrics,
+    ILogger<GatewayHandler> logger,
     IOptions<GatewayOptions> options)
 {
     private readonly GatewayOptions _options = options.Value;
@@ -43,6 +44,8 @@ internal sealed class GatewayHandler(
     {
         var requestId = "req-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         context.Response.Headers["x-request-id"] = requestId;
+        // Every log line of this request carries its id (the one the client got in x-request-id).
+        using var scope = logger.BeginScope(new KeyValuePair<string, object>[] { new("RequestId", requestId) });
         var path = context.Request.Path.Value ?? "";
         var method = context.Request.Method;
         var (kind, enginePath, expectedMethod) = path switch

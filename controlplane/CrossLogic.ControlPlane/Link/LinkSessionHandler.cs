@@ -42,6 +42,8 @@ internal sealed class LinkSessionHandler(
             now);
         var attached = await store.AttachAsync(attach, (short)Node.Types.State.Starting, StatesThatStartOnAttach, callCancelled).ConfigureAwait(false);
         var epoch = attached.LeaseEpoch;
+        // Every log line of this stream names its node (a JSON log's "Scopes").
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["NodeId"] = hello.NodeId, ["LeaseEpoch"] = epoch });
         using var channel = new ControlChannel(responses);
         var live = new NodeLiveState(hello.NodeId, epoch, now, (Node.Types.State)attached.State)
         {

@@ -73,8 +73,8 @@ internal sealed class FleetNodeStore(NpgsqlDataSource dataSource, Observability.
         var rows = await connection.QueryAsync<LaunchFailure>(new CommandDefinition(
             """
             SELECT provisioner AS Provisioner, cloud AS Cloud, region AS Region, spot AS Spot, gpu_type AS GpuType,
-                   gpu_count AS GpuCount, failure_kind AS FailureKind, updated_at AS UpdatedAt
-              FROM nodes WHERE failure_kind <> '' AND updated_at >= @since
+                   gpu_count AS GpuCount, failure_kind AS FailureKind, failed_at AS UpdatedAt
+              FROM nodes WHERE failed_at >= @since
             """,
             new { since },
             cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -241,7 +241,8 @@ internal sealed class FleetNodeStore(NpgsqlDataSource dataSource, Observability.
             """
             WITH old AS (SELECT state FROM nodes WHERE node_id = @nodeId FOR UPDATE)
             UPDATE nodes SET state = @to, state_reason = @reason, updated_at = now(),
-                   failure_kind = CASE WHEN @failureKind <> '' THEN @failureKind ELSE failure_kind END
+                   failure_kind = CASE WHEN @failureKind <> '' THEN @failureKind ELSE failure_kind END,
+                   failed_at = CASE WHEN @failureKind <> '' THEN now() ELSE failed_at END
               FROM old WHERE nodes.node_id = @nodeId AND old.state = ANY(@from)
             RETURNING old.state
             """,

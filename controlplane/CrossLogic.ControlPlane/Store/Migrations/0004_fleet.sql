@@ -54,8 +54,11 @@ ALTER TABLE nodes
     ADD COLUMN retiring_at    timestamptz,
     -- Set once the cluster is confirmed gone (or never existed).
     ADD COLUMN released_at    timestamptz,
-    -- Why a launch failed, by kind (no_capacity, quota, auth, invalid, transient), for offer back-off.
-    ADD COLUMN failure_kind   text NOT NULL DEFAULT '';
+    -- Why and when a launch failed, by kind (no_capacity, quota, auth, invalid, transient), for offer back-off.
+    ADD COLUMN failure_kind   text NOT NULL DEFAULT '',
+    ADD COLUMN failed_at      timestamptz;
+
+CREATE INDEX nodes_failed_at ON nodes (failed_at) WHERE failed_at IS NOT NULL;
 
 CREATE UNIQUE INDEX nodes_cluster_name ON nodes (cluster_name) WHERE cluster_name IS NOT NULL;
 CREATE INDEX nodes_deployment_id ON nodes (deployment_id) WHERE deployment_id IS NOT NULL;

@@ -70,6 +70,38 @@ internal static partial class LocalProcess
         }
     }
 
+    /// <summary>
+    /// Kills (SIGKILL, whole group) every process whose command line holds <paramref name="marker"/>: an agent started
+    /// for a cluster whose record was never written (the control plane died in between) must not run beside its relaunch.
+    /// </summary>
+    public static int KillStrays(string marker)
+    {
+        var killed = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Contains(marker, StringComparison.Ordinal))
+                {
+                    _ = Kill(-pid, SigKill);
+                    _ = Kill(pid, SigKill);
+                    killed++;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Gone meanwhile, or not ours to read.
+            }
+        }
+
+        return killed;
+    }
+
     /// <summary>Field 22 of /proc/PID/stat; null when the process is gone or a zombie.</summary>
     private static long? StartTimeOf(int pid)
     {

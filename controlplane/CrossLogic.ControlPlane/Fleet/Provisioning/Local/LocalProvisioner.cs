@@ -42,6 +42,7 @@ internal sealed class LocalProvisioner(IOptions<LocalProvisionerOptions> options
             }
 
             Directory.CreateDirectory(dir);
+            LocalProcess.KillStrays(Path.Combine(dir, "agent.json"));
             var record = new ClusterRecord
             {
                 ClusterName = spec.ClusterName,
