@@ -5,7 +5,7 @@
 #
 #   install-agent.sh BINARY SHA256 UNIT_FILE
 # Reads CROSSLOGIC_NODE_ID, CROSSLOGIC_CONTROL_PLANE_URL, CROSSLOGIC_MODEL, CROSSLOGIC_ENGINE_ARGS,
-# CROSSLOGIC_TENSOR_PARALLEL_SIZE, CROSSLOGIC_NODE_TOKEN and CROSSLOGIC_ENGINE_API_KEY from the environment.
+# CROSSLOGIC_TENSOR_PARALLEL_SIZE, CROSSLOGIC_CLOUD, CROSSLOGIC_NODE_TOKEN and CROSSLOGIC_ENGINE_API_KEY from the environment.
 set -euo pipefail
 binary=${1:?binary}
 expected=${2:?sha256}
@@ -31,6 +31,8 @@ print(json.dumps({
     "NodeId": os.environ["CROSSLOGIC_NODE_ID"],
     "ControlPlane": {"Url": os.environ["CROSSLOGIC_CONTROL_PLANE_URL"], "TokenFile": "/etc/crosslogic/node.token"},
     "Probe": {"ListenAddress": "0.0.0.0", "Port": 7070},
+    # The cloud SkyPilot launched on (aws, gcp, azure); its metadata service announces spot reclaims.
+    "Preemption": {"Cloud": os.environ.get("CROSSLOGIC_CLOUD") or "auto"},
     "Engine": {
         "Model": os.environ["CROSSLOGIC_MODEL"],
         "Host": "0.0.0.0",

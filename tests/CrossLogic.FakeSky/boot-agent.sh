@@ -16,6 +16,7 @@ cat >agent.json <<JSON
   "NodeId": "$CROSSLOGIC_NODE_ID",
   "ControlPlane": { "Url": "$CROSSLOGIC_CONTROL_PLANE_URL", "TokenFile": "$PWD/node.token" },
   "Probe": { "ListenAddress": "127.0.0.1", "Port": $FAKE_SKY_PORT_7070 },
+  "Preemption": { "Cloud": "none" },
   "Engine": {
     "Model": "$CROSSLOGIC_MODEL",
     "Executable": "dotnet",

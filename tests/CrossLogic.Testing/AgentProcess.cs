@@ -35,6 +35,8 @@ public sealed class AgentProcess : IAsyncDisposable
         ["ControlPlane"] = new Dictionary<string, object> { ["Url"] = controlPlaneUrl, ["Token"] = token },
         ["Probe"] = new Dictionary<string, object> { ["ListenAddress"] = "127.0.0.1", ["Port"] = probePort },
         ["Link"] = new Dictionary<string, object> { ["ReconnectMinDelayMs"] = 50, ["ReconnectMaxDelayMs"] = 500 },
+        // No cloud here; the preemption tests point it at their fake metadata server.
+        ["Preemption"] = new Dictionary<string, object> { ["Cloud"] = "none" },
     };
 
     /// <summary>An `Engine` config section that runs the mock engine with vLLM's command line on a free port.</summary>

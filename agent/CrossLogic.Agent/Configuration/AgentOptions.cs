@@ -17,6 +17,9 @@ internal sealed class AgentOptions
 
     /// <summary>The inference engine this node runs.</summary>
     public Engine.EngineOptions Engine { get; set; } = new();
+
+    /// <summary>Which cloud's metadata service announces preemptions.</summary>
+    public Preemption.PreemptionOptions Preemption { get; set; } = new();
 }
 
 /// <summary>The control plane the agent dials.</summary>

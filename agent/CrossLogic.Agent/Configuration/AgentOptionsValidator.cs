@@ -70,7 +70,40 @@ internal static class AgentOptionsValidator
         }
 
         ValidateEngine(options.Engine, errors);
+        ValidatePreemption(options.Preemption, errors);
         return errors;
+    }
+
+    private static void ValidatePreemption(Preemption.PreemptionOptions preemption, List<ConfigError> errors)
+    {
+        if (preemption.Cloud is not ("auto" or "aws" or "gcp" or "azure" or "none"))
+        {
+            errors.Add(new("Preemption:Cloud", "must be auto, aws, gcp, azure or none"));
+        }
+
+        foreach (var (key, url) in new[] { ("Preemption:AwsBaseUrl", preemption.AwsBaseUrl), ("Preemption:GcpBaseUrl", preemption.GcpBaseUrl), ("Preemption:AzureBaseUrl", preemption.AzureBaseUrl) })
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                errors.Add(new(key, "must be an absolute http:// URL"));
+            }
+        }
+
+        if (preemption.PollIntervalMs is < 50 or > 1000)
+        {
+            errors.Add(new("Preemption:PollIntervalMs", "must be between 50 and 1000 (a notice must arrive within 1.5 s)"));
+        }
+
+        if (preemption.RequestTimeoutMs is < 50 or > 30_000 || preemption.DetectTimeoutMs is < 50 or > 30_000)
+        {
+            errors.Add(new("Preemption:RequestTimeoutMs", "RequestTimeoutMs and DetectTimeoutMs must be between 50 and 30000"));
+        }
+
+        if (preemption.GcpWaitTimeoutSeconds is < 1 or > 3600 || preemption.SelfDrainAfterMs is < 0 or > 120_000
+            || preemption.DeadlineMarginSeconds is < 0 or > 300 || preemption.DefaultNoticeSeconds is < 1 or > 3600)
+        {
+            errors.Add(new("Preemption", "GcpWaitTimeoutSeconds 1-3600, SelfDrainAfterMs 0-120000, DeadlineMarginSeconds 0-300, DefaultNoticeSeconds 1-3600"));
+        }
     }
 
     private static void ValidateEngine(Engine.EngineOptions engine, List<ConfigError> errors)

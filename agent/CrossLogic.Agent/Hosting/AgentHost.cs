@@ -38,6 +38,7 @@ internal static class AgentHost
         services.AddSingleton<LinkState>();
         services.AddSingleton<ProbeEndpoint>();
         services.AddSingleton(options.Engine);
+        services.AddSingleton(options.Preemption);
         services.AddSingleton<EngineMonitor>();
         services.AddSingleton<GpuMonitor>();
         services.AddSingleton<EngineSupervisor>();
@@ -50,6 +51,7 @@ internal static class AgentHost
         services.AddHostedService<NodeLinkClient>();
         services.AddHostedService(sp => sp.GetRequiredService<GpuMonitor>());
         services.AddHostedService(sp => sp.GetRequiredService<EngineSupervisor>());
+        services.AddHostedService<Preemption.PreemptionMonitor>();
         services.AddGrpc();
 
         var app = builder.Build();

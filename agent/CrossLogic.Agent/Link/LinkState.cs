@@ -12,6 +12,18 @@ internal sealed class LinkState
     private DateTimeOffset? _lastAck;
     private int _reconnects;
 
+    /// <summary>True while a stream to the control plane is welcomed and open.</summary>
+    public bool IsConnected
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _state == LinkStatus.Types.State.Connected;
+            }
+        }
+    }
+
     public void Connected(long leaseEpoch)
     {
         lock (_lock)

@@ -21,6 +21,9 @@ internal static partial class LinkLog
     [LoggerMessage(1006, LogLevel.Warning, "Could not record node {NodeId} becoming {State}; retrying on the next heartbeat")]
     public static partial void TransitionNotRecorded(ILogger logger, Exception exception, string nodeId, Contracts.V1.Node.Types.State state);
 
+    [LoggerMessage(1007, LogLevel.Warning, "Node {NodeId} will be preempted: out of routing, told to drain within {Left}")]
+    public static partial void PreemptionDrain(ILogger logger, string nodeId, TimeSpan left);
+
     [LoggerMessage(1003, LogLevel.Warning, "Heartbeat flush of {Count} nodes failed; retrying next interval")]
     public static partial void FlushFailed(ILogger logger, Exception exception, int count);
 }

@@ -25,6 +25,7 @@ internal sealed class LinkSessionHandler(
     IHostApplicationLifetime lifetime,
     ILogger<LinkSessionHandler> logger)
 {
+    private static readonly TimeSpan PreemptionDrainMargin = TimeSpan.FromSeconds(5);
     private static readonly short[] StatesThatStartOnAttach = [(short)Node.Types.State.Requested, (short)Node.Types.State.Provisioning];
     private static readonly string ControlPlaneVersion =
         typeof(LinkSessionHandler).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
@@ -176,6 +177,11 @@ internal sealed class LinkSessionHandler(
                 }
 
                 await responses.WriteAsync(new ControlMessage { EventAck = new EventAck { Sequence = nodeEvent.Sequence } }, cancellationToken).ConfigureAwait(false);
+                if (nodeEvent.Kind == NodeEvent.Types.Kind.PreemptionNotice)
+                {
+                    await DrainBeforePreemptionAsync(live, nodeEvent, responses, cancellationToken).ConfigureAwait(false);
+                }
+
                 return null;
 
             case AgentMessage.BodyOneofCase.Goodbye:
@@ -191,6 +197,35 @@ internal sealed class LinkSessionHandler(
 
             default:
                 throw Invalid("empty message");
+        }
+    }
+
+    /// <summary>
+    /// The cloud will take the machine: out of routing now (new requests go elsewhere; the reconciler replaces the
+    /// draining node), and the agent told to finish running requests before the deadline.
+    /// </summary>
+    private async Task DrainBeforePreemptionAsync(NodeLiveState live, NodeEvent notice, ControlChannel responses, CancellationToken cancellationToken)
+    {
+        live.DrainRequested = true;
+        routing.Update(live.Route());
+        var left = notice.Detail.TryGetValue("deadline", out var text)
+                   && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var deadline)
+            ? deadline - timeProvider.GetUtcNow() - PreemptionDrainMargin
+            : TimeSpan.FromSeconds(25);
+        left = left < TimeSpan.Zero ? TimeSpan.Zero : left > TimeSpan.FromHours(1) ? TimeSpan.FromHours(1) : left;
+        var commandId = "cmd-preempt-" + Guid.NewGuid().ToString("N")[..12];
+        try
+        {
+            // Acknowledged like any command; not awaited here, the stream keeps reading.
+            _ = await responses.SendCommandAsync(commandId, new ControlMessage
+            {
+                DrainEngine = new DrainEngine { CommandId = commandId, Deadline = Duration.FromTimeSpan(left) },
+            }, cancellationToken).ConfigureAwait(false);
+            LinkLog.PreemptionDrain(logger, live.NodeId, left);
+        }
+        catch (InvalidOperationException)
+        {
+            // The stream is closing; the agent drains on its own when the control plane is gone.
         }
     }
 

@@ -154,6 +154,8 @@ internal sealed class LocalProvisioner(IOptions<LocalProvisionerOptions> options
             ["ControlPlane"] = new JsonObject { ["Url"] = controlPlane, ["TokenFile"] = Path.Combine(dir, "node.token") },
             ["Probe"] = new JsonObject { ["ListenAddress"] = "127.0.0.1", ["Port"] = record.ProbePort },
             ["Engine"] = engine,
+            // A process on this machine: no cloud metadata service announces its end.
+            ["Preemption"] = new JsonObject { ["Cloud"] = "none" },
         };
         return config.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }

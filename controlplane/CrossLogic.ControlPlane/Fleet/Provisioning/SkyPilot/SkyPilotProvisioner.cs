@@ -99,6 +99,7 @@ internal sealed class SkyPilotProvisioner(SkyCli sky, IOptions<SkyPilotOptions> 
             ["model"] = spec.Model,
             ["engine_args"] = string.Join(' ', spec.EngineArgs),
             ["tensor_parallel_size"] = spec.GpuCount.ToString(CultureInfo.InvariantCulture),
+            ["cloud"] = spec.Cloud is "aws" or "gcp" or "azure" ? spec.Cloud : "",
             ["agent_url"] = o.AgentUrl,
             ["agent_sha256"] = o.AgentSha256,
             ["vllm_version"] = o.VllmVersion,
