@@ -27,7 +27,7 @@ internal static class DeploymentDetails
 
         Terminal.AddDetail(details, "Created", Formats.Time(deployment.CreateTime));
         Terminal.AddDetail(details, "Updated", Formats.Time(deployment.UpdateTime));
-        terminal.Out.Write(details);
+        terminal.Write(details);
         WriteSizing(terminal, deployment);
         WriteOffers(terminal, deployment);
     }

@@ -35,7 +35,7 @@ internal static class DeploymentEventsCommand
                 Terminal.AddRow(table, Formats.Time(record.Time), record.Kind, record.Reason);
             }
 
-            context.Terminal.Out.Write(table);
+            context.Terminal.Write(table);
         });
         return command;
     }

@@ -23,6 +23,6 @@ internal static class DeploymentTable
                 Formats.EnumName(deployment.State));
         }
 
-        terminal.Out.Write(table);
+        terminal.Write(table);
     }
 }

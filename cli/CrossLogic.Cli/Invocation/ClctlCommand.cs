@@ -42,7 +42,10 @@ internal static class ClctlCommand
             return ExitCodes.Usage;
         }
 
-        return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        // SIGINT/SIGTERM cancel the action's token (an explicit timeout: a new InvocationConfiguration has none, and
+        // without it Ctrl-C kills the process instead of letting `events --follow` end with exit 0).
+        var configuration = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(2) };
+        return await parse.InvokeAsync(configuration).ConfigureAwait(false);
     }
 
     private static string CommandPath(System.CommandLine.Parsing.CommandResult command)

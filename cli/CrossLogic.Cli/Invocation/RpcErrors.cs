@@ -24,12 +24,17 @@ internal static class RpcErrors
             StatusCode.NotFound => new CliException(
                 ExitCodes.NotFound,
                 detail.Length > 0 ? detail : "not found",
-                "list what exists with 'clctl deployments list', 'clctl nodes list --all' or 'clctl keys list --tenant T'",
+                NotFoundHint(detail),
                 error),
             StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.AlreadyExists or StatusCode.OutOfRange => new CliException(
                 ExitCodes.Refused,
                 $"the control plane refused the request: {detail}",
-                error.StatusCode == StatusCode.AlreadyExists ? "pick another name, or change the existing one" : "fix the value named above and try again",
+                error.StatusCode switch
+                {
+                    StatusCode.AlreadyExists => "pick another name, or change the existing one",
+                    StatusCode.FailedPrecondition => "the reason above says what has to change first",
+                    _ => "fix the value named above and try again",
+                },
                 error),
             StatusCode.Unauthenticated or StatusCode.PermissionDenied => new CliException(
                 ExitCodes.Unauthenticated,
@@ -45,6 +50,12 @@ internal static class RpcErrors
                 error),
         };
     }
+
+    private static string NotFoundHint(string detail) =>
+        detail.StartsWith("node", StringComparison.Ordinal) ? "list the nodes with 'clctl nodes list --all'"
+        : detail.StartsWith("deployment", StringComparison.Ordinal) ? "list the deployments with 'clctl deployments list'"
+        : detail.StartsWith("api key", StringComparison.Ordinal) ? "list the tenant's keys with 'clctl keys list --tenant TENANT'"
+        : "check the name; the list commands show what exists";
 
     private static string Address(ConnectionSettings settings) => settings.Server.GetLeftPart(UriPartial.Authority);
 

@@ -53,7 +53,7 @@ internal static class KeyListCommand
                     key.TokensPerMinute > 0 ? Formats.Number(key.TokensPerMinute) : "-");
             }
 
-            context.Terminal.Out.Write(table);
+            context.Terminal.Write(table);
         });
         return command;
     }

@@ -39,7 +39,7 @@ internal static class NodeGetCommand
         Terminal.AddDetail(details, "Deployment", Formats.OrDash(node.Deployment.Length > 0 ? ResourceNames.Id(node.Deployment) : ""));
         Terminal.AddDetail(details, "Model", Formats.OrDash(node.Model));
         Terminal.AddDetail(details, "GPUs", node.GpuType.Length > 0 ? Formats.Gpus(node.GpuType, node.GpuCount) : "-");
-        Terminal.AddDetail(details, "Machine", $"{Formats.OrDash(node.Provisioner)} {NodeTable.Where(node)} {(node.Spot ? "spot" : "on-demand")} {Formats.Price(node.PricePerHour)}/h");
+        Terminal.AddDetail(details, "Machine", $"{Formats.OrDash(node.Provisioner)} {NodeTable.Where(node)} {(node.Spot ? "spot" : "on-demand")}, {(node.PricePerHour > 0 ? Formats.Price(node.PricePerHour) + "/h" : "price unknown")}");
         Terminal.AddDetail(details, "Cluster", Formats.OrDash(node.ClusterName));
         Terminal.AddDetail(details, "Engine", node.Engine is null ? "-" : EngineLine(node.Engine));
         Terminal.AddDetail(details, "Engine endpoint", Formats.OrDash(node.EngineEndpoint));
@@ -51,7 +51,7 @@ internal static class NodeGetCommand
             Terminal.AddDetail(details, "Labels", string.Join(", ", node.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}")));
         }
 
-        terminal.Out.Write(details);
+        terminal.Write(details);
         if (node.Gpus.Count > 0)
         {
             terminal.Line();
@@ -69,7 +69,7 @@ internal static class NodeGetCommand
                     sample is null ? "-" : Formats.Number(sample.TemperatureCelsius));
             }
 
-            terminal.Out.Write(gpus);
+            terminal.Write(gpus);
         }
 
         if (node.EngineLogTail.Count > 0)
@@ -89,7 +89,7 @@ internal static class NodeGetCommand
             Terminal.AddRow(table, Formats.Time(record.Time), record.Kind, record.Reason);
         }
 
-        terminal.Out.Write(table);
+        terminal.Write(table);
     }
 
     private static string EngineLine(EngineStatus engine) =>

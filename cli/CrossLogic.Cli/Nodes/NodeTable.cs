@@ -27,11 +27,11 @@ internal static class NodeTable
                 Formats.Time(node.LastSeenTime));
         }
 
-        terminal.Out.Write(table);
+        terminal.Write(table);
     }
 
-    /// <summary>`READY`, `READY (retiring)`.</summary>
-    public static string State(Node node) => Formats.EnumName(node.State) + (node.Retiring ? " (retiring)" : "");
+    /// <summary>`READY`, or `READY (retiring)` for a node on its way out (once gone, that goes without saying).</summary>
+    public static string State(Node node) => Formats.EnumName(node.State) + (node.Retiring && !NodePages.IsGone(node) ? " (retiring)" : "");
 
     /// <summary>`aws/us-east-1`, or `-` when not launched by a provisioner.</summary>
     public static string Where(Node node) =>

@@ -23,6 +23,6 @@ internal static class OfferTable
                 Formats.Price(offer.PricePerGpuHour));
         }
 
-        terminal.Out.Write(table);
+        terminal.Write(table);
     }
 }

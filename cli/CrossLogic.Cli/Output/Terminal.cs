@@ -27,13 +27,23 @@ internal sealed class Terminal
 
     public bool ErrorIsInteractive { get; }
 
-    /// <summary>A table with these column headers, bordered on a terminal and plain (aligned columns) in a pipe.</summary>
+    /// <summary>
+    /// A table with these column headers: bordered on a terminal; in a pipe, borderless with at least two spaces
+    /// between columns (cells may hold single spaces), like kubectl's, for grep and awk.
+    /// </summary>
     public Table NewTable(params string[] headers)
     {
         var table = new Table { Border = OutIsInteractive ? TableBorder.Rounded : TableBorder.None };
         foreach (var header in headers)
         {
-            table.AddColumn(new TableColumn(header) { NoWrap = !OutIsInteractive });
+            var column = new TableColumn(header);
+            if (!OutIsInteractive)
+            {
+                column.NoWrap = true;
+                column.Padding = new Padding(0, 0, 2, 0);
+            }
+
+            table.AddColumn(column);
         }
 
         return table;
@@ -54,8 +64,35 @@ internal sealed class Terminal
 
     public static void AddDetail(Grid grid, string key, string value) => grid.AddRow(new Text(key + ":"), new Text(value));
 
+    /// <summary>A table or grid on stdout; in a pipe without the padding Spectre puts after the last column.</summary>
+    public void Write(IRenderable renderable)
+    {
+        if (OutIsInteractive)
+        {
+            Out.Write(renderable);
+            return;
+        }
+
+        using var buffer = new StringWriter();
+        Create(buffer, interactive: false).Write(renderable);
+        foreach (var line in buffer.ToString().TrimEnd('\n').Split('\n'))
+        {
+            Console.Out.WriteLine(line.TrimEnd());
+        }
+    }
+
     /// <summary>A plain line on stdout.</summary>
-    public void Line(string text = "") => Out.Write(new Text(text + Environment.NewLine));
+    public void Line(string text = "")
+    {
+        if (OutIsInteractive)
+        {
+            Out.Write(new Text(text + Environment.NewLine));
+        }
+        else
+        {
+            Console.Out.WriteLine(text);
+        }
+    }
 
     private static IAnsiConsole Create(TextWriter writer, bool interactive)
     {

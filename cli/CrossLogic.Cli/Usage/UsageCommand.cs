@@ -42,7 +42,7 @@ internal static class UsageCommand
                     Terminal.AddRow(table, row.KeyId, row.Model, Formats.OrDash(row.NodeId), Formats.Number(row.Requests), Formats.Number(row.PromptTokens), Formats.Number(row.CompletionTokens), Formats.Number(row.TotalTokens));
                 }
 
-                terminal.Out.Write(table);
+                terminal.Write(table);
             }
 
             terminal.Line($"Total: {usage.Requests} request(s), {usage.PromptTokens} prompt + {usage.CompletionTokens} completion = {usage.TotalTokens} token(s).");
