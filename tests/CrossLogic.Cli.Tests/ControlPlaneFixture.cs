@@ -35,12 +35,16 @@ public class ControlPlaneFixture : IAsyncLifetime
     {
         _postgres = await TempPostgres.StartAsync();
         await _postgres.CreateDatabaseAsync("clitest");
-        IReadOnlyDictionary<string, string>? settings = null;
+        // SkyPilot's catalog samples, for `clctl offers`.
+        var settings = new Dictionary<string, string> { ["Fleet__CatalogDirectory"] = Path.Combine(RepoPaths.Root, "tests", "data", "skypilot", "catalog") };
         if (_localFleet)
         {
             var clusters = Path.Combine(Dir, "clusters");
             _clusters = new LocalClusters(clusters);
-            settings = LocalFleetSettings(clusters);
+            foreach (var (key, value) in LocalFleetSettings(clusters))
+            {
+                settings[key] = value;
+            }
         }
 
         _controlPlane = await ControlPlaneProcess.StartAsync(_postgres.ConnectionString("clitest"), settings);
