@@ -98,8 +98,9 @@ public sealed class DeploymentCommandsTests(LocalFleetFixture fleet) : IClassFix
         Assert.StartsWith("clctl: timed out after 1ms waiting for deployment slow (ready 0/1", timedOut.Stderr, StringComparison.Ordinal);
 
         await Eventually.TrueAsync(() => follow.Output.Split('\n').Any(l => l.Contains("deployments/slow", StringComparison.Ordinal) && l.Contains(" LAUNCH ", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "a LAUNCH line:\n" + follow.Output);
-        follow.Signal(2);
-        Assert.True(await follow.WaitForExitAsync(TimeSpan.FromSeconds(10)), "follow did not end on SIGINT");
+        // SIGTERM, as `kill`, `timeout` and systemd end it (a background job's SIGINT may be ignored by inheritance).
+        follow.Signal(15);
+        Assert.True(await follow.WaitForExitAsync(TimeSpan.FromSeconds(10)), "follow did not end on SIGTERM");
         Assert.True(follow.ExitCode == 0, $"exit {follow.ExitCode}\n{follow.Output}");
 
         var deleted = await Clctl.RunAsync(fleet.Args("deployments", "delete", "slow", "--wait", "--timeout", "2m"), null, TimeSpan.FromMinutes(3));
