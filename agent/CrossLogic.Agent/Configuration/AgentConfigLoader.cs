@@ -39,6 +39,7 @@ internal static class AgentConfigLoader
             return AgentConfigResult.Failed(new ConfigError(ExtractKey(ex.Message), ex.Message));
         }
 
+        options.Staging = CrossLogic.Agent.Staging.StagingOptionsReader.Read(configuration.GetSection(CrossLogic.Agent.Staging.StagingOptions.SectionName));
         var errors = AgentOptionsValidator.Validate(options);
         return errors.Count == 0 ? new AgentConfigResult(options, []) : new AgentConfigResult(null, errors);
     }

@@ -18,6 +18,10 @@ internal sealed class AgentOptions
     /// <summary>The inference engine this node runs.</summary>
     public Engine.EngineOptions Engine { get; set; } = new();
 
+    /// <summary>Where models are staged from (R2/S3) and the local cache. Read by hand, not by the binder (see
+    /// StagingOptionsReader), hence no public setter.</summary>
+    public CrossLogic.Agent.Staging.StagingOptions Staging { get; internal set; } = new();
+
     /// <summary>Which cloud's metadata service announces preemptions.</summary>
     public Preemption.PreemptionOptions Preemption { get; set; } = new();
 }

@@ -71,6 +71,25 @@ internal static class AgentOptionsValidator
 
         ValidateEngine(options.Engine, errors);
         ValidatePreemption(options.Preemption, errors);
+        if (options.Engine.ModelSource is { Length: > 0 } source)
+        {
+            if (!CrossLogic.Agent.Staging.S3ModelLocation.TryParse(source, out _, out var sourceError))
+            {
+                errors.Add(new("Engine:ModelSource", sourceError));
+            }
+
+            if (options.Engine.Model is not { Length: > 0 })
+            {
+                errors.Add(new("Engine:Model", "is required with Engine:ModelSource (the served model name)"));
+            }
+
+            foreach (var problem in options.Staging.Validate())
+            {
+                // "Staging:PartSizeBytes must be …": the key, then what is wrong.
+                var space = problem.IndexOf(' ', StringComparison.Ordinal);
+                errors.Add(space > 0 ? new(problem[..space], problem[(space + 1)..]) : new("Staging", problem));
+            }
+        }
         return errors;
     }
 

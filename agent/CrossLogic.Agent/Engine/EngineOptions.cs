@@ -3,8 +3,16 @@ namespace CrossLogic.Agent.Engine;
 /// <summary>The node's engine spec (`Engine:*`): what `vllm serve` to run and how to supervise it.</summary>
 internal sealed class EngineOptions
 {
-    /// <summary>Model path or name; no model means no engine on this node.</summary>
+    /// <summary>Model path or name; no model means no engine on this node. With <see cref="ModelSource"/> it is only the
+    /// served name (what clients ask for), and vLLM serves the staged local copy.</summary>
     public string? Model { get; set; }
+
+    /// <summary>`s3://bucket/models/name/`: the model's files are staged from R2/S3 (the `Staging` section) into the
+    /// local cache, verified, and only then is the engine started on that directory.</summary>
+    public string? ModelSource { get; set; }
+
+    /// <summary>The staged directory, once <see cref="ModelSource"/> is complete and verified (set at run time).</summary>
+    internal string? LocalModelPath { get; set; }
 
     /// <summary>The engine executable: `vllm` on a GPU box, the mock engine elsewhere.</summary>
     public string Executable { get; set; } = "vllm";
@@ -78,4 +86,7 @@ internal sealed class EngineOptions
     public bool Enabled => !string.IsNullOrWhiteSpace(Model);
 
     public string EffectiveServedModelName => string.IsNullOrWhiteSpace(ServedModelName) ? Model ?? "" : ServedModelName;
+
+    /// <summary>What `vllm serve` loads: the staged directory when there is one, else <see cref="Model"/>.</summary>
+    public string ModelToLoad => LocalModelPath ?? Model ?? "";
 }

@@ -29,8 +29,11 @@ internal sealed class EngineSupervisor : BackgroundService
     private volatile bool _restartRequested;
     private Process? _current;
 
-    public EngineSupervisor(EngineOptions options, EngineMonitor monitor, OutboundEventQueue events, GpuMonitor gpus, TimeProvider time, ILogger<EngineSupervisor> logger)
+    private readonly Staging.EngineModelStaging _staging;
+
+    public EngineSupervisor(EngineOptions options, EngineMonitor monitor, OutboundEventQueue events, GpuMonitor gpus, Staging.EngineModelStaging staging, TimeProvider time, ILogger<EngineSupervisor> logger)
     {
+        _staging = staging;
         _options = options;
         _monitor = monitor;
         _events = events;
@@ -66,6 +69,19 @@ internal sealed class EngineSupervisor : BackgroundService
         if (!EngineLauncher.GuardsAvailable)
         {
             EngineLogMessages.NoGuards(_logger);
+        }
+
+        if (_options.ModelSource is { Length: > 0 })
+        {
+            // The engine starts on the local copy only once every file is there and verified.
+            try
+            {
+                await _staging.StageAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
         }
 
         var apiKey = ReadApiKey();

@@ -10,7 +10,7 @@ internal static class VllmCommandLine
         var tensorParallel = options.TensorParallelSize > 0 ? options.TensorParallelSize : Math.Max(1, gpuCount);
         var args = new List<string>(options.ExecutablePrefixArgs)
         {
-            "serve", options.Model!,
+            "serve", options.ModelToLoad,
             "--host", options.Host,
             "--port", options.Port.ToString(CultureInfo.InvariantCulture),
             "--tensor-parallel-size", tensorParallel.ToString(CultureInfo.InvariantCulture),

@@ -22,7 +22,7 @@ internal static class AgentCommandLine
         var gpus = new Command("gpus", "Print the GPU inventory and health as NVML reports it; exit code 1 when a GPU is not healthy.");
         gpus.SetAction(_ => Gpu.GpusCommand.Run(Console.Out));
 
-        return new RootCommand("CrossLogic node agent: supervises the inference engine and reports to the control plane.") { run, gpus };
+        return new RootCommand("CrossLogic node agent: supervises the inference engine and reports to the control plane.") { run, gpus, Staging.StageCommand.Build() };
     }
 
     private static async Task<int> RunAsync(string configPath, CancellationToken cancellationToken)

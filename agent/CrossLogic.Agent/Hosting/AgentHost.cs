@@ -39,6 +39,8 @@ internal static class AgentHost
         services.AddSingleton<ProbeEndpoint>();
         services.AddSingleton(options.Engine);
         services.AddSingleton(options.Preemption);
+        services.AddSingleton(options.Staging);
+        services.AddSingleton<Staging.EngineModelStaging>();
         services.AddSingleton<EngineMonitor>();
         services.AddSingleton<GpuMonitor>();
         services.AddSingleton<EngineSupervisor>();

@@ -31,6 +31,8 @@ internal static class NodeStateDeriver
                 return (Node.Types.State.Draining, "engine draining");
             case EngineStatus.Types.State.Restarting:
                 return (Node.Types.State.Degraded, "engine restarting: " + engine!.Reason);
+            case EngineStatus.Types.State.Staging:
+                return serving ? (Node.Types.State.Degraded, "staging the model again: " + engine!.Reason) : (Node.Types.State.Staging, engine!.Reason);
             case EngineStatus.Types.State.Loading:
                 return serving || current == Node.Types.State.Failed
                     ? (Node.Types.State.Degraded, "engine loading after a restart")
