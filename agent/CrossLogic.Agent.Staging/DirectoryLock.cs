@@ -15,7 +15,15 @@ internal sealed class DirectoryLock : IDisposable
 
     public static DirectoryLock? TryAcquire(string modelDirectory)
     {
-        Directory.CreateDirectory(StagingPaths.StateDirectory(modelDirectory));
+        try
+        {
+            Directory.CreateDirectory(StagingPaths.StateDirectory(modelDirectory));
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new StagingException($"{modelDirectory} cannot be written: {exception.Message}", exception);
+        }
+
         try
         {
             return new DirectoryLock(new FileStream(StagingPaths.LockFile(modelDirectory), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));

@@ -10,7 +10,7 @@ namespace CrossLogic.Agent.Staging;
 /// into <c>.partial</c>, hash as the bytes arrive, and rename it into place only once verified. A changed object
 /// (412) starts the file over; a hash mismatch is fetched once more, then reported.
 /// </summary>
-internal sealed class FileStager(IAmazonS3 s3, StagingOptions options, SemaphoreSlim partSlots, RetryPolicy retry, RangeReader reader)
+internal sealed class FileStager(IAmazonS3 s3, StagingOptions options, PartScheduler partSlots, RetryPolicy retry, RangeReader reader)
 {
     public async Task<StagedFile> StageAsync(string bucket, RemoteFile listed, string? manifestSha256, string modelDirectory, ProgressTracker progress, CancellationToken cancellationToken)
     {
@@ -203,18 +203,13 @@ internal sealed class FileStager(IAmazonS3 s3, StagingOptions options, Semaphore
         var token = cancel.Token;
         try
         {
-            await partSlots.WaitAsync(token).ConfigureAwait(false);
-            try
+            using (await partSlots.AcquireAsync(handle, token).ConfigureAwait(false))
             {
                 await retry.RunAsync(
                     $"GET s3://{bucket}/{file.Key} bytes={part.Start}-{part.End - 1}",
                     attemptToken => reader.ReadAsync(bucket, file, part, handle, written, attemptToken),
                     progress.Retried,
                     token).ConfigureAwait(false);
-            }
-            finally
-            {
-                partSlots.Release();
             }
 
             sidecar.Completed(part.Index);

@@ -14,7 +14,8 @@ namespace CrossLogic.Agent.Staging;
 /// using var pin = cache.Pin(location);
 /// var directory = await cache.StageAsync(location, progress, token);
 /// </code>
-/// Pins live in this process (one agent per box); another process staging a directory holds its lock and is skipped too.
+/// Pins and stagings in progress are tracked for the whole process (one agent per box), whichever instance took them;
+/// a directory another process is staging holds its lock and is skipped too.
 /// </summary>
 public sealed class ModelCache
 {
@@ -25,11 +26,13 @@ public sealed class ModelCache
     private readonly ModelStager _stager;
     private readonly long _budget;
     private readonly TimeProvider _time;
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, int> _pins = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> _staging = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _budgetGate = new(1, 1);
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _modelGates = new(StringComparer.Ordinal);
+    // Pins and stagings in progress are the process's, not one instance's: a second ModelCache over the same
+    // directory (made per call, say) still sees them. Keyed by the model directory's full path.
+    private static readonly Lock _gate = new();
+    private static readonly Dictionary<string, int> _pins = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, long> _staging = new(StringComparer.Ordinal);
+    private static readonly SemaphoreSlim _budgetGate = new(1, 1);
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> _modelGates = new(StringComparer.Ordinal);
 
     public ModelCache(ModelStager stager, StagingOptions options, TimeProvider? timeProvider = null)
     {
@@ -49,10 +52,17 @@ public sealed class ModelCache
         _budget = options.CacheBudgetBytes;
         _time = timeProvider ?? TimeProvider.System;
         Root = Path.GetFullPath(options.CacheDirectory);
-        Directory.CreateDirectory(Root);
-        foreach (var leftover in Directory.EnumerateDirectories(Root, EvictingPrefix + "*"))
+        try
         {
-            DeleteQuietly(leftover);
+            Directory.CreateDirectory(Root);
+            foreach (var leftover in Directory.EnumerateDirectories(Root, EvictingPrefix + "*"))
+            {
+                DeleteQuietly(leftover);
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new StagingException($"{StagingOptions.SectionName}:{nameof(StagingOptions.CacheDirectory)} '{Root}' cannot be used: {exception.Message}", exception);
         }
     }
 
@@ -65,21 +75,20 @@ public sealed class ModelCache
     public ModelPin Pin(S3ModelLocation location)
     {
         ArgumentNullException.ThrowIfNull(location);
-        var name = DirectoryName(location);
+        var directory = GetDirectory(location);
         lock (_gate)
         {
-            _pins[name] = _pins.GetValueOrDefault(name) + 1;
+            _pins[directory] = _pins.GetValueOrDefault(directory) + 1;
         }
 
-        var directory = Path.Combine(Root, name);
         Touch(directory);
         return new ModelPin(location, directory, () =>
         {
             lock (_gate)
             {
-                if (--_pins[name] == 0)
+                if (--_pins[directory] == 0)
                 {
-                    _pins.Remove(name);
+                    _pins.Remove(directory);
                 }
             }
 
@@ -94,31 +103,35 @@ public sealed class ModelCache
     public async Task<string> StageAsync(S3ModelLocation location, IProgress<StagingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(location);
-        var name = DirectoryName(location);
-        var directory = Path.Combine(Root, name);
+        var directory = GetDirectory(location);
         using var staging = Pin(location);
-        var gate = _modelGates.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
+        var gate = _modelGates.GetOrAdd(directory, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var model = await _stager.ListAsync(location, cancellationToken).ConfigureAwait(false);
-            await ReserveAsync(name, location, model.TotalBytes, cancellationToken).ConfigureAwait(false);
+            await ReserveAsync(directory, location, model.TotalBytes, cancellationToken).ConfigureAwait(false);
             try
             {
-                Directory.CreateDirectory(StagingPaths.StateDirectory(directory));
-                await File.WriteAllTextAsync(Path.Combine(StagingPaths.StateDirectory(directory), LocationFile), location.ToString(), cancellationToken).ConfigureAwait(false);
+                var state = StagingPaths.StateDirectory(directory);
+                Directory.CreateDirectory(state);
+                await File.WriteAllTextAsync(Path.Combine(state, LocationFile), location.ToString(), cancellationToken).ConfigureAwait(false);
                 await _stager.StageAsync(model, directory, progress, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
                 lock (_gate)
                 {
-                    _staging.Remove(name);
+                    _staging.Remove(directory);
                 }
             }
 
             Touch(directory);
             return directory;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new StagingException($"Staging {location} into {directory} failed: {exception.Message}", exception);
         }
         finally
         {
@@ -132,7 +145,7 @@ public sealed class ModelCache
         var models = Scan();
         lock (_gate)
         {
-            return [.. models.Select(m => m with { InUse = _pins.ContainsKey(m.Name) || _staging.ContainsKey(m.Name) })];
+            return [.. models.Select(m => m with { InUse = _pins.ContainsKey(m.Directory) || _staging.ContainsKey(m.Directory) })];
         }
     }
 
@@ -148,9 +161,9 @@ public sealed class ModelCache
         return $"{readable}-{hash}";
     }
 
-    // Makes room for `total` bytes of the model `name`: the least recently used models that are neither pinned nor
+    // Makes room for `total` bytes of the model in `directory`: the least recently used models that are neither pinned nor
     // being staged go, until every model (those being staged counted at their full size) fits the budget.
-    private async Task ReserveAsync(string name, S3ModelLocation location, long total, CancellationToken cancellationToken)
+    private async Task ReserveAsync(string directory, S3ModelLocation location, long total, CancellationToken cancellationToken)
     {
         await _budgetGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         var evicted = new List<string>();
@@ -159,14 +172,14 @@ public sealed class ModelCache
             var models = Scan();
             lock (_gate)
             {
-                _staging[name] = total;
+                _staging[directory] = total;
                 if (_budget == 0)
                 {
                     return;
                 }
 
-                var usage = models.Where(m => m.Name != name).Sum(Footprint) + total;
-                foreach (var candidate in models.Where(m => !_pins.ContainsKey(m.Name) && !_staging.ContainsKey(m.Name)))
+                var usage = models.Where(m => m.Directory != directory).Sum(Footprint) + total;
+                foreach (var candidate in models.Where(m => !_pins.ContainsKey(m.Directory) && !_staging.ContainsKey(m.Directory)))
                 {
                     if (usage <= _budget)
                     {
@@ -182,8 +195,8 @@ public sealed class ModelCache
 
                 if (usage > _budget)
                 {
-                    _staging.Remove(name);
-                    var held = models.Where(m => m.Name != name && Directory.Exists(m.Directory)).Select(m => $"{m.Name} ({Footprint(m)} bytes)");
+                    _staging.Remove(directory);
+                    var held = models.Where(m => m.Directory != directory && Directory.Exists(m.Directory)).Select(m => $"{m.Name} ({Footprint(m)} bytes)");
                     throw new StagingException(
                         $"{StagingOptions.SectionName}:{nameof(StagingOptions.CacheBudgetBytes)} ({_budget} bytes) cannot hold {location} ({total} bytes) " +
                         $"next to the models in use or being staged: {string.Join(", ", held)}.");
@@ -200,7 +213,7 @@ public sealed class ModelCache
         }
     }
 
-    private long Footprint(CachedModel model) => Math.Max(model.SizeBytes, _staging.GetValueOrDefault(model.Name));
+    private static long Footprint(CachedModel model) => Math.Max(model.SizeBytes, _staging.GetValueOrDefault(model.Directory));
 
     // Renamed away first (atomic), deleted after: nobody sees a half-deleted model. A directory that another
     // process is staging holds its lock, and is skipped.

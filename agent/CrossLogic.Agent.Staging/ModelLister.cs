@@ -49,7 +49,7 @@ internal sealed class ModelLister(IAmazonS3 s3, RetryPolicy retry)
         var sums = manifest is null ? new Dictionary<string, string>() : await ReadManifestAsync(location, manifest, cancellationToken).ConfigureAwait(false);
         foreach (var path in sums.Keys)
         {
-            if (path != Sha256Sums.ObjectName && !files.Exists(f => f.RelativePath == path))
+            if (!files.Exists(f => f.RelativePath == path))
             {
                 throw new StagingException($"{location}{Sha256Sums.ObjectName} lists '{path}', but the bucket has no such object: the model's upload is incomplete.");
             }
@@ -71,6 +71,8 @@ internal sealed class ModelLister(IAmazonS3 s3, RetryPolicy retry)
             using var reader = new StreamReader(response.ResponseStream, Encoding.UTF8);
             return await reader.ReadToEndAsync(token).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
-        return Sha256Sums.Parse(text);
+        // A manifest cannot vouch for itself (a line for it was hashed while it was being written): it is
+        // checked like any file without a manifest entry.
+        return Sha256Sums.Parse(text).Where(entry => entry.Key != Sha256Sums.ObjectName).ToDictionary(StringComparer.Ordinal);
     }
 }

@@ -12,7 +12,6 @@ public sealed class ModelStager : IDisposable
     private readonly bool _ownsClient;
     private readonly StagingOptions _options;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _partSlots;
     private readonly RetryPolicy _retry;
     private readonly ModelLister _lister;
     private readonly FileStager _files;
@@ -43,11 +42,10 @@ public sealed class ModelStager : IDisposable
         _ownsClient = ownsClient;
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
-        _partSlots = new SemaphoreSlim(options.PartConcurrency, options.PartConcurrency);
         var s3Errors = new S3Errors(options.ResolveCredentials(Environment.GetEnvironmentVariable));
         _retry = new RetryPolicy(options.MaxAttempts, _time, s3Errors);
         _lister = new ModelLister(s3, _retry);
-        _files = new FileStager(s3, options, _partSlots, _retry, new RangeReader(s3, _time, options.ReadTimeout));
+        _files = new FileStager(s3, options, new PartScheduler(options.PartConcurrency), _retry, new RangeReader(s3, _time, options.ReadTimeout));
     }
 
     /// <summary>
@@ -68,7 +66,6 @@ public sealed class ModelStager : IDisposable
 
     public void Dispose()
     {
-        _partSlots.Dispose();
         if (_ownsClient)
         {
             _s3.Dispose();

@@ -2,8 +2,10 @@ namespace CrossLogic.Agent.Staging;
 
 /// <summary>
 /// The model's manifest: a <c>SHA256SUMS</c> object at the root of the prefix, as <c>sha256sum</c> writes it
-/// (<c>&lt;64 hex&gt;  &lt;relative path&gt;</c>, or <c>&lt;hex&gt; *&lt;path&gt;</c>), so a publisher makes it with
-/// <c>sha256sum * &gt; SHA256SUMS</c> and anyone checks a local copy with <c>sha256sum -c</c>.
+/// (<c>&lt;64 hex&gt;  &lt;relative path&gt;</c>, or <c>&lt;hex&gt; *&lt;path&gt;</c>; a leading <c>./</c> is dropped), so a
+/// publisher makes it with <c>find . -type f ! -name SHA256SUMS -exec sha256sum {} + &gt; SHA256SUMS</c> and anyone
+/// checks a local copy with <c>sha256sum -c SHA256SUMS</c>. Chosen over a JSON manifest for that reason: standard
+/// tools on both ends, and the listing already gives the sizes.
 /// </summary>
 internal static class Sha256Sums
 {

@@ -71,6 +71,26 @@ public sealed class ModelCacheTests(S3rverFixture s3)
     }
 
     [Fact]
+    public async Task A_pin_taken_through_one_cache_instance_holds_for_another()
+    {
+        var bucket = await s3.NewBucketAsync();
+        var a = await s3.UploadModelAsync(bucket, "models/a/", Sharded(41, 2 * MiB));
+        var b = await s3.UploadModelAsync(bucket, "models/b/", Sharded(42, 2 * MiB));
+        var options = s3.Options();
+        options.CacheDirectory = s3.NewDirectory("cache");
+        options.CacheBudgetBytes = 3 * MiB;
+        using var stager = new ModelStager(options);
+        var first = new ModelCache(stager, options);
+        using var pin = first.Pin(a);
+        await first.StageAsync(a);
+
+        var second = new ModelCache(stager, options);
+
+        await Assert.ThrowsAsync<StagingException>(() => second.StageAsync(b));
+        Assert.True(Directory.Exists(second.GetDirectory(a)));
+    }
+
+    [Fact]
     public async Task Staging_a_cached_model_again_returns_the_same_directory_without_downloading()
     {
         var files = Sharded(31, MiB + 1);

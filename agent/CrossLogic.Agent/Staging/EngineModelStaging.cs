@@ -34,6 +34,8 @@ internal sealed partial class EngineModelStaging(
 
         _stager ??= new ModelStager(options, timeProvider);
         var cache = new ModelCache(_stager, options, timeProvider);
+        // Pinned before staging, so nothing evicts it between the download and the engine's start.
+        _pin ??= cache.Pin(location);
         var backoff = new ReconnectBackoff(TimeSpan.FromMilliseconds(engine.RestartMinDelayMs), TimeSpan.FromMilliseconds(engine.RestartMaxDelayMs), Random.Shared);
         while (true)
         {
@@ -42,7 +44,6 @@ internal sealed partial class EngineModelStaging(
             try
             {
                 var path = await cache.StageAsync(location, new ProgressEvents(location, monitor, events, timeProvider), cancellationToken).ConfigureAwait(false);
-                _pin = cache.Pin(location);
                 engine.LocalModelPath = path;
                 var seconds = timeProvider.GetElapsedTime(started).TotalSeconds;
                 events.TryEnqueue(NodeEvent.Types.Kind.ModelStaged, $"{location} staged into {path}", new Dictionary<string, string>

@@ -21,6 +21,13 @@ internal static class StagingOptionsReader
         options.PartSizeBytes = Long(section["PartSizeBytes"]) ?? options.PartSizeBytes;
         options.PartConcurrency = (int?)Long(section["PartConcurrency"]) ?? options.PartConcurrency;
         options.MaxAttempts = (int?)Long(section["MaxAttempts"]) ?? options.MaxAttempts;
+        if (section["ReadTimeout"] is { } timeout)
+        {
+            // "00:01:00" or seconds; anything else becomes an invalid value that Validate() names.
+            options.ReadTimeout = TimeSpan.TryParse(timeout, CultureInfo.InvariantCulture, out var span) ? span
+                : double.TryParse(timeout, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) ? TimeSpan.FromSeconds(seconds)
+                : TimeSpan.Zero;
+        }
         return options;
     }
 

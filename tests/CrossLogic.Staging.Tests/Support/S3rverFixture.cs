@@ -82,7 +82,7 @@ public sealed class S3rverFixture : IAsyncLifetime
         await Client.PutObjectAsync(request);
     }
 
-    /// <summary>Uploads the files under the prefix, with a SHA256SUMS unless told otherwise (overrides replace listed hashes).</summary>
+    /// <summary>Uploads the files under the prefix, with a SHA256SUMS unless told otherwise (overrides replace listed hashes or add lines).</summary>
     public async Task<S3ModelLocation> UploadModelAsync(
         string bucket,
         string prefix,
@@ -101,6 +101,11 @@ public sealed class S3rverFixture : IAsyncLifetime
             foreach (var (path, content) in files.OrderBy(f => f.Key, StringComparer.Ordinal))
             {
                 var sha = manifestOverrides?.GetValueOrDefault(path) ?? Sha256(content);
+                sums.Append(sha).Append("  ").Append(path).Append('\n');
+            }
+
+            foreach (var (path, sha) in manifestOverrides?.Where(o => !files.ContainsKey(o.Key)) ?? [])
+            {
                 sums.Append(sha).Append("  ").Append(path).Append('\n');
             }
 
