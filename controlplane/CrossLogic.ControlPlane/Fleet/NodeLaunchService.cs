@@ -44,13 +44,9 @@ internal sealed class NodeLaunchService(
             throw Invalid("spot: the local provisioner has no spot capacity");
         }
 
-        var nodeId = ClusterNames.New(offer.Cloud.Length > 0 ? offer.Cloud : "sky", offer.Region, gpu, request.GpuCount, offer.Spot);
-        var labels = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["provisioner"] = provisioner });
-        await nodes.CreateLaunchAsync(new NewFleetNode(
-            nodeId, null, provisioner, offer.Cloud, offer.Region, offer.Spot, offer.PricePerHour, gpu, request.GpuCount, request.Model,
-            [.. request.EngineArgs], Auth.TokenHasher.Hash(nodeTokens.For(nodeId)), labels),
-            $"launched by an operator: {Reconcile.DeploymentPlanner.Describe(offer)}", cancellationToken).ConfigureAwait(false);
-        return nodeId;
+        var node = NewFleetNode.ForOffer(offer, null, provisioner, gpu, request.GpuCount, request.Model, [.. request.EngineArgs], nodeTokens);
+        await nodes.CreateLaunchAsync(node, $"launched by an operator: {Reconcile.DeploymentPlanner.Describe(offer)}", cancellationToken).ConfigureAwait(false);
+        return node.NodeId;
     }
 
     /// <summary>Retires the node (drain, then teardown); FAILED_PRECONDITION for nodes no provisioner launched.</summary>

@@ -42,8 +42,5 @@ internal sealed class ControlPlaneMetrics
     }
 
     public void NodeTransition(Contracts.V1.Node.Types.State to) =>
-        _transitions.Add(1, new TagList { { "state", StateName(to) } });
-
-    internal static string StateName(Contracts.V1.Node.Types.State state) =>
-        Contracts.V1.Node.Descriptor.EnumTypes[0].FindValueByNumber((int)state)?.Name ?? ((int)state).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _transitions.Add(1, new TagList { { "state", Store.NodeStates.Name(to) } });
 }

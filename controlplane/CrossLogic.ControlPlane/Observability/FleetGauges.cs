@@ -76,7 +76,7 @@ internal sealed class FleetGauges : BackgroundService
         var cost = await connection.ExecuteScalarAsync<double?>(new CommandDefinition(
             "SELECT sum(price_per_hour) FROM nodes WHERE released_at IS NULL AND cluster_name IS NOT NULL", cancellationToken: cancellationToken)).ConfigureAwait(false);
         return new FleetSnapshot(
-            [.. states.Select(s => (ControlPlaneMetrics.StateName((Contracts.V1.Node.Types.State)s.State), s.Count))],
+            [.. states.Select(s => (Store.NodeStates.Name(s.State), s.Count))],
             [.. deployments],
             cost ?? 0);
     }

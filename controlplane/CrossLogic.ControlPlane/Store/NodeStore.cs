@@ -236,21 +236,19 @@ internal sealed class NodeStore(NpgsqlDataSource dataSource)
         return rows.AsList();
     }
 
-    private static Task InsertTransitionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string nodeId, short from, short to, string reason, CancellationToken cancellationToken)
+    /// <summary>A `STATE_CHANGED` event, in the caller's transaction (also the fleet's transitions).</summary>
+    internal static Task InsertTransitionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string nodeId, short from, short to, string reason, CancellationToken cancellationToken)
     {
         var detail = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
         {
-            ["from"] = StateName(from),
-            ["to"] = StateName(to),
+            ["from"] = NodeStates.Name(from),
+            ["to"] = NodeStates.Name(to),
         });
         return InsertEventAsync(connection, transaction, nodeId, "STATE_CHANGED", reason, detail, cancellationToken);
     }
 
-    /// <summary>The proto's own name of a state (`STARTING`), as the API's JSON shows it.</summary>
-    private static string StateName(short state) =>
-        Contracts.V1.Node.Descriptor.EnumTypes[0].FindValueByNumber(state)?.Name ?? state.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    private static Task InsertEventAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string nodeId, string kind, string reason, string detailJson, CancellationToken cancellationToken) =>
+    /// <summary>One `node_events` row raised by the control plane, in the caller's transaction if any.</summary>
+    internal static Task InsertEventAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string nodeId, string kind, string reason, string detailJson, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO node_events (node_id, kind, reason, detail) VALUES (@nodeId, @kind, @reason, @detailJson::jsonb)",
             new { nodeId, kind, reason, detailJson },

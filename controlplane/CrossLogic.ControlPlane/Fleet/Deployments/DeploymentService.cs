@@ -41,11 +41,7 @@ internal sealed class DeploymentService(
         var gpu = spec.GpuType.Length == 0 ? throw Invalid("deployment.gpu_type is required (for example H100, A100-80GB, L4)")
             : offers.CanonicalGpu(spec.GpuType) ?? throw Invalid($"deployment.gpu_type '{spec.GpuType}' is not a GPU this control plane knows");
         Check(DeploymentValidator.GpuCountError(spec.GpuCount, automaticAllowed: true));
-        var mode = spec.SpotPolicy?.Mode is { } m and not SpotPolicy.Types.Mode.Unspecified ? m : SpotPolicy.Types.Mode.SpotFirst;
-        if (provisioner == "local" && mode == SpotPolicy.Types.Mode.SpotOnly)
-        {
-            throw Invalid("deployment.spot_policy.mode: the local provisioner has no spot capacity; use SPOT_FIRST or ON_DEMAND");
-        }
+        var mode = SpotMode(spec.SpotPolicy, provisioner);
 
         var profile = ModelProfiles.Resolve(spec.Model, spec.ModelProfile);
         var (sizing, sizingError) = profile.ParametersBillions > 0
@@ -57,12 +53,8 @@ internal sealed class DeploymentService(
             gpuCount = sizing?.GpuCount ?? throw Invalid(sizingError!.StartsWith("gpu_count", StringComparison.Ordinal) ? "deployment." + sizingError : sizingError!);
         }
 
-        var placement = spec.Placement?.Infra.Select(i => i.ToLowerInvariant()).ToArray() ?? [];
-        var available = offers.For(provisioner, gpu, gpuCount, placement);
-        if (available.Count == 0)
-        {
-            throw Invalid($"deployment.placement: no {(provisioner == "local" ? "local" : "catalog")} offer for {gpuCount} × {gpu} in {(placement.Length > 0 ? string.Join(", ", placement) : "any cloud")}");
-        }
+        var placement = Placement(spec.Placement?.Infra ?? []);
+        var available = OffersOrRefuse(provisioner, gpu, gpuCount, placement);
 
         var row = new DeploymentRow
         {
@@ -165,17 +157,9 @@ internal sealed class DeploymentService(
         Check(DeploymentValidator.ReplicasError(merged, options.Value.MaxReplicas));
         Check(DeploymentValidator.EngineArgsError(merged.EngineArgs, "deployment.engine_args"));
         Check(DeploymentValidator.InfraError(merged.Placement.Infra, "deployment.placement.infra"));
-        var mode = merged.SpotPolicy.Mode == SpotPolicy.Types.Mode.Unspecified ? SpotPolicy.Types.Mode.SpotFirst : merged.SpotPolicy.Mode;
-        if (row.Provisioner == "local" && mode == SpotPolicy.Types.Mode.SpotOnly)
-        {
-            throw Invalid("deployment.spot_policy.mode: the local provisioner has no spot capacity; use SPOT_FIRST or ON_DEMAND");
-        }
-
-        var placement = merged.Placement.Infra.Select(i => i.ToLowerInvariant()).ToArray();
-        if (offers.For(row.Provisioner, row.GpuType, row.GpuCount, placement).Count == 0)
-        {
-            throw Invalid($"deployment.placement: no offer for {row.GpuCount} × {row.GpuType} in {string.Join(", ", placement)}");
-        }
+        var mode = SpotMode(merged.SpotPolicy, row.Provisioner);
+        var placement = Placement(merged.Placement.Infra);
+        OffersOrRefuse(row.Provisioner, row.GpuType, row.GpuCount, placement);
 
         var updated = await store.UpdateAsync(row with
         {
@@ -225,6 +209,26 @@ internal sealed class DeploymentService(
         }
 
         return response;
+    }
+
+    /// <summary>The policy's mode (unset: SPOT_FIRST); SPOT_ONLY is refused where the provisioner has no spot capacity.</summary>
+    private static SpotPolicy.Types.Mode SpotMode(SpotPolicy? policy, string provisioner)
+    {
+        var mode = policy?.Mode is { } m and not SpotPolicy.Types.Mode.Unspecified ? m : SpotPolicy.Types.Mode.SpotFirst;
+        return provisioner == "local" && mode == SpotPolicy.Types.Mode.SpotOnly
+            ? throw Invalid("deployment.spot_policy.mode: the local provisioner has no spot capacity; use SPOT_FIRST or ON_DEMAND")
+            : mode;
+    }
+
+    private static string[] Placement(IEnumerable<string> infra) => [.. infra.Select(i => i.ToLowerInvariant())];
+
+    /// <summary>The offers new replicas would come from; INVALID_ARGUMENT when there are none.</summary>
+    private IReadOnlyList<Offers.Offer> OffersOrRefuse(string provisioner, string gpu, int gpuCount, string[] placement)
+    {
+        var available = offers.For(provisioner, gpu, gpuCount, placement);
+        return available.Count > 0
+            ? available
+            : throw Invalid($"deployment.placement: no {(provisioner == "local" ? "local" : "catalog")} offer for {gpuCount} × {gpu} in {(placement.Length > 0 ? string.Join(", ", placement) : "any cloud")}");
     }
 
     private async Task<DeploymentRow> FindAsync(string id, CancellationToken cancellationToken) =>

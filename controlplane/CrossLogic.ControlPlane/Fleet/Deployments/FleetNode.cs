@@ -39,7 +39,25 @@ internal sealed record NewFleetNode(
     string Model,
     string[] EngineArgs,
     byte[] TokenHash,
-    string LabelsJson);
+    string LabelsJson)
+{
+    /// <summary>A node to launch on <paramref name="offer"/>: a fresh cluster name (also its id), the hash of its
+    /// derived token, and labels saying who launched it. One place for the reconciler and single-node launches.</summary>
+    public static NewFleetNode ForOffer(
+        Offers.Offer offer, string? deploymentId, string provisioner, string gpuType, int gpuCount, string model, string[] engineArgs, NodeTokens tokens)
+    {
+        var nodeId = Provisioning.ClusterNames.New(offer.Cloud.Length > 0 ? offer.Cloud : "sky", offer.Region, gpuType, gpuCount, offer.Spot);
+        var labels = new Dictionary<string, string> { ["provisioner"] = provisioner };
+        if (deploymentId is not null)
+        {
+            labels["deployment"] = deploymentId;
+        }
+
+        return new NewFleetNode(
+            nodeId, deploymentId, provisioner, offer.Cloud, offer.Region, offer.Spot, offer.PricePerHour, gpuType, gpuCount, model, engineArgs,
+            Auth.TokenHasher.Hash(tokens.For(nodeId)), System.Text.Json.JsonSerializer.Serialize(labels));
+    }
+}
 
 /// <summary>A recent failed launch: which offer to avoid for a while.</summary>
 internal sealed record LaunchFailure(string Provisioner, string Cloud, string Region, bool Spot, string GpuType, int GpuCount, string FailureKind, DateTime UpdatedAt);

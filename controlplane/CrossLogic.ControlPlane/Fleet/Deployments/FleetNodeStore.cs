@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapper;
+using CrossLogic.ControlPlane.Store;
 using Npgsql;
 
 namespace CrossLogic.ControlPlane.Fleet.Deployments;
@@ -34,7 +35,7 @@ internal sealed class FleetNodeStore(NpgsqlDataSource dataSource, Observability.
             node,
             transaction,
             cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await InsertNodeEventAsync(connection, transaction, node.NodeId, "LAUNCH_DECIDED", reason, Detail(node), cancellationToken).ConfigureAwait(false);
+        await NodeStore.InsertEventAsync(connection, transaction, node.NodeId, "LAUNCH_DECIDED", reason, Detail(node), cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO outbox (kind, node_id, cluster_name, provisioner) VALUES ('launch', @NodeId, @NodeId, @Provisioner)",
             node,
@@ -123,7 +124,7 @@ internal sealed class FleetNodeStore(NpgsqlDataSource dataSource, Observability.
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (queued > 0)
         {
-            await InsertNodeEventAsync(connection, transaction, nodeId, "RETIRING", reason, "{}", cancellationToken).ConfigureAwait(false);
+            await NodeStore.InsertEventAsync(connection, transaction, nodeId, "RETIRING", reason, "{}", cancellationToken).ConfigureAwait(false);
             if (node.DeploymentId is { } deploymentId)
             {
                 await DeploymentStore.InsertEventAsync(connection, transaction, deploymentId, "RETIRE", $"{nodeId}: {reason}", "{}", cancellationToken).ConfigureAwait(false);
@@ -160,7 +161,7 @@ internal sealed class FleetNodeStore(NpgsqlDataSource dataSource, Observability.
             ["cloud"] = cluster.Cloud,
             ["region"] = cluster.Region,
         });
-        await InsertNodeEventAsync(connection, transaction, nodeId, "LAUNCHED", "the provisioner reports the machine up", detail, cancellationToken).ConfigureAwait(false);
+        await NodeStore.InsertEventAsync(connection, transaction, nodeId, "LAUNCHED", "the provisioner reports the machine up", detail, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -251,8 +252,7 @@ internal sealed class FleetNodeStore(NpgsqlDataSource dataSource, Observability.
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (previous is { } was && was != to)
         {
-            var detail = JsonSerializer.Serialize(new Dictionary<string, string> { ["from"] = StateName(was), ["to"] = StateName(to) });
-            await InsertNodeEventAsync(connection, transaction, nodeId, "STATE_CHANGED", reason, detail, cancellationToken).ConfigureAwait(false);
+            await NodeStore.InsertTransitionAsync(connection, transaction, nodeId, was, to, reason, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             metrics.NodeTransition((Contracts.V1.Node.Types.State)to);
             return;
@@ -260,9 +260,6 @@ internal sealed class FleetNodeStore(NpgsqlDataSource dataSource, Observability.
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    private static string StateName(short state) =>
-        Contracts.V1.Node.Descriptor.EnumTypes[0].FindValueByNumber(state)?.Name ?? state.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Detail(NewFleetNode node) => JsonSerializer.Serialize(new Dictionary<string, string>
     {
@@ -273,13 +270,6 @@ internal sealed class FleetNodeStore(NpgsqlDataSource dataSource, Observability.
         ["gpus"] = $"{node.GpuType}:{node.GpuCount}",
         ["price_per_hour"] = node.PricePerHour.ToString("0.#####", System.Globalization.CultureInfo.InvariantCulture),
     });
-
-    private static Task InsertNodeEventAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string nodeId, string kind, string reason, string detailJson, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO node_events (node_id, kind, reason, detail) VALUES (@nodeId, @kind, @reason, @detailJson::jsonb)",
-            new { nodeId, kind, reason, detailJson },
-            transaction,
-            cancellationToken: cancellationToken));
 }
 
 /// <summary>How a teardown goes: drain first for up to <see cref="DrainSeconds"/>, unless <see cref="Force"/>.</summary>

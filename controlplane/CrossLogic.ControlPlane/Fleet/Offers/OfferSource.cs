@@ -9,7 +9,7 @@ internal sealed class OfferSource(OfferCatalog catalog)
 {
     public IReadOnlyList<Offer> For(string provisioner, string gpuType, int gpuCount, IReadOnlyCollection<string> placement)
     {
-        var memory = GpuTypes.Memory(gpuType) ?? catalog.All.FirstOrDefault(o => o.GpuType == gpuType)?.GpuMemoryGib ?? 0;
+        var memory = GpuMemoryGib(gpuType);
         if (provisioner == "local")
         {
             return placement.Count == 0 || placement.Any(p => p.StartsWith("local", StringComparison.Ordinal))

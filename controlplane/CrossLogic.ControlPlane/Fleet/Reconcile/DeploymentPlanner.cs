@@ -42,7 +42,7 @@ internal static class DeploymentPlanner
         {
             if (node.State is (short)Node.Types.State.Failed or (short)Node.Types.State.Lost or (short)Node.Types.State.Terminated)
             {
-                actions.Add(new RetireNode(node.NodeId, true, $"{StateName(node.State)}: replacing it"));
+                actions.Add(new RetireNode(node.NodeId, true, $"{Store.NodeStates.Name(node.State)}: replacing it"));
             }
             else if (node.State is (short)Node.Types.State.Requested or (short)Node.Types.State.Provisioning
                      && node.LaunchedAt is { } launched && now - launched > backoff.Startup)
@@ -169,6 +169,4 @@ internal static class DeploymentPlanner
 
     internal static string Describe(Offer offer) => string.Create(CultureInfo.InvariantCulture,
         $"{(offer.Infra.Length > 0 ? offer.Infra : "any cloud")}{(offer.InstanceType.Length > 0 ? " " + offer.InstanceType : "")}{(offer.PricePerHour > 0 ? $" ${offer.PricePerHour:0.###}/h" : "")}");
-
-    private static string StateName(short state) => ((Node.Types.State)state).ToString().ToUpperInvariant();
 }

@@ -117,18 +117,10 @@ internal sealed class Reconciler(
         {
             case LaunchReplica launch:
                 _lastNoOffer.Remove(deployment.DeploymentId);
-                var offer = launch.Offer;
-                var nodeId = ClusterNames.New(offer.Cloud.Length > 0 ? offer.Cloud : "sky", offer.Region, deployment.GpuType, deployment.GpuCount, offer.Spot);
-                var labels = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
-                {
-                    ["deployment"] = deployment.DeploymentId,
-                    ["provisioner"] = deployment.Provisioner,
-                });
-                await nodes.CreateLaunchAsync(new NewFleetNode(
-                    nodeId, deployment.DeploymentId, deployment.Provisioner, offer.Cloud, offer.Region, offer.Spot, offer.PricePerHour,
-                    deployment.GpuType, deployment.GpuCount, deployment.Model, deployment.EngineArgs,
-                    Auth.TokenHasher.Hash(nodeTokens.For(nodeId)), labels), launch.Reason, cancellationToken).ConfigureAwait(false);
-                FleetLog.Decision(logger, deployment.DeploymentId, "LAUNCH " + nodeId, launch.Reason);
+                var node = NewFleetNode.ForOffer(
+                    launch.Offer, deployment.DeploymentId, deployment.Provisioner, deployment.GpuType, deployment.GpuCount, deployment.Model, deployment.EngineArgs, nodeTokens);
+                await nodes.CreateLaunchAsync(node, launch.Reason, cancellationToken).ConfigureAwait(false);
+                FleetLog.Decision(logger, deployment.DeploymentId, "LAUNCH " + node.NodeId, launch.Reason);
                 break;
             case RetireNode retire:
                 await nodes.RetireAsync(retire.NodeId, retire.Reason, TimeSpan.FromSeconds(options.Value.DrainTimeoutSeconds), retire.Force, cancellationToken).ConfigureAwait(false);
