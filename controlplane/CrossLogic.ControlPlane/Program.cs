@@ -1,6 +1,7 @@
 using CrossLogic.ControlPlane.Auth;
 using CrossLogic.ControlPlane.Fleet;
 using CrossLogic.ControlPlane.Gateway;
+using CrossLogic.ControlPlane.Health;
 using CrossLogic.ControlPlane.Hosting;
 using CrossLogic.ControlPlane.Link;
 using CrossLogic.ControlPlane.Observability;
@@ -14,6 +15,7 @@ builder.Services
     .AddStore(builder.Configuration)
     .AddAuth()
     .AddLink()
+    .AddHealth()
     .AddGateway()
     .AddFleet(builder.Configuration)
     .AddObservability()

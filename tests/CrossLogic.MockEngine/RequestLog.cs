@@ -2,7 +2,8 @@ using System.Globalization;
 
 namespace CrossLogic.MockEngine;
 
-/// <summary>One stdout line per API request, uvicorn-like, for the log file the agent keeps; probes of /health and /metrics are too frequent to log.</summary>
+/// <summary>One stdout line per API request, uvicorn-like, for the log file the agent keeps; probes of /health and /metrics are too frequent to log.
+/// Each line ends with the request's arrival (`arrived_unix_ms=`), so the fault suite can tell when a node last received traffic.</summary>
 internal static class RequestLog
 {
     public static IApplicationBuilder UseRequestLog(this IApplicationBuilder app, TimeProvider time) =>
@@ -16,6 +17,7 @@ internal static class RequestLog
             }
 
             var started = time.GetTimestamp();
+            var arrived = time.GetUtcNow().ToUnixTimeMilliseconds();
             try
             {
                 await next(context);
@@ -26,7 +28,7 @@ internal static class RequestLog
                 var outcome = context.RequestAborted.IsCancellationRequested ? " (client disconnected)" : "";
                 Console.Out.WriteLine(
                     $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort} - \"{context.Request.Method} {path} {context.Request.Protocol}\" " +
-                    $"{context.Response.StatusCode}{outcome} {elapsed}ms");
+                    $"{context.Response.StatusCode}{outcome} {elapsed}ms arrived_unix_ms={arrived.ToString(CultureInfo.InvariantCulture)}");
             }
         });
 }

@@ -55,7 +55,24 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
     /// <param name="grpcPort">The gRPC port, when the settings must name it (a provisioner tells agents where to dial).</param>
     public static async Task<ControlPlaneProcess> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? settings = null, bool waitUntilServing = true, int? grpcPort = null)
     {
-        grpcPort ??= FreePort.Next();
+        for (var attempt = 1; ; attempt++)
+        {
+            var controlPlane = Create(connectionString, settings, grpcPort ?? FreePort.Next());
+            try
+            {
+                await controlPlane.StartAsync(waitUntilServing);
+                return controlPlane;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && controlPlane.Process.Output.Contains("address already in use", StringComparison.Ordinal))
+            {
+                // A port picked as free was taken before the control plane bound it (a busy machine): fresh ports.
+                await controlPlane.DisposeAsync();
+            }
+        }
+    }
+
+    private static ControlPlaneProcess Create(string connectionString, IReadOnlyDictionary<string, string>? settings, int grpcPort)
+    {
         var httpPort = FreePort.Next();
         var gatewayPort = FreePort.Next();
         var environment = new Dictionary<string, string>
@@ -63,7 +80,7 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
             ["ConnectionStrings__Postgres"] = connectionString,
             ["Auth__AdminToken"] = AdminToken,
             ["ControlPlane__ListenAddress"] = "127.0.0.1",
-            ["ControlPlane__GrpcPort"] = grpcPort.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ControlPlane__GrpcPort"] = grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["ControlPlane__HttpPort"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["ControlPlane__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Gateway__EngineKeySecret"] = EngineKeySecret,
@@ -75,9 +92,7 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
             environment[key] = value;
         }
 
-        var controlPlane = new ControlPlaneProcess(environment, grpcPort.Value, httpPort, gatewayPort);
-        await controlPlane.StartAsync(waitUntilServing);
-        return controlPlane;
+        return new ControlPlaneProcess(environment, grpcPort, httpPort, gatewayPort);
     }
 
     /// <summary>Starts (again) on the same ports and database.</summary>
@@ -92,20 +107,33 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
 
     public async Task WaitUntilServingAsync(TimeSpan timeout)
     {
-        using var http = new HttpClient();
-        try
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + timeout;
+        string last = "";
+        while (DateTime.UtcNow < deadline)
         {
-            await Eventually.TrueAsync(
-                async () => !Process.HasExited && (await http.GetAsync(HttpUrl + "/healthz")).IsSuccessStatusCode,
-                timeout,
-                "control plane serving",
-                pollMs: 50);
+            if (Process.HasExited)
+            {
+                throw new InvalidOperationException("the control plane exited while starting:\n" + Process.Output);
+            }
+
+            try
+            {
+                if ((await http.GetAsync(HttpUrl + "/healthz")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                last = ex.Message;
+            }
+
+            await Task.Delay(50);
         }
-        catch (TimeoutException ex)
-        {
-            // The output as it is now, not as it was when the wait began.
-            throw new TimeoutException(ex.Message + "\nOutput:\n" + Process.Output, ex);
-        }
+
+        // The output as it is now, not as it was when the wait began.
+        throw new TimeoutException($"Not within {timeout.TotalMilliseconds} ms: control plane serving (last error: {last})\nOutput:\n{Process.Output}");
     }
 
     public async Task StopAsync()

@@ -18,6 +18,7 @@ public sealed class FakeMetadataServer : IAsyncDisposable
     private readonly HashSet<string> _tokens = [];
     private readonly Dictionary<string, int> _tokenUses = [];
     private string? _awsInstanceAction;
+    private HashSet<string>? _awsNoticeTokens;
     private string _gcpPreempted = "FALSE";
     private int _gcpVersion;
     private string _azureDocument = """{"DocumentIncarnation": 1, "Events": []}""";
@@ -71,6 +72,26 @@ public sealed class FakeMetadataServer : IAsyncDisposable
         lock (_lock)
         {
             _awsInstanceAction = json;
+            _awsNoticeTokens = null;
+        }
+    }
+
+    /// <summary>The machines asking now, by their IMDSv2 tokens: a fleet shares one fake server, and a test preempts some
+    /// of its machines (<see cref="SetAwsInstanceActionFor"/>), not the others nor the replacements launched later.</summary>
+    public IReadOnlySet<string> CurrentAwsMachines()
+    {
+        lock (_lock)
+        {
+            return new HashSet<string>(_tokens);
+        }
+    }
+
+    public void SetAwsInstanceActionFor(IReadOnlySet<string> machines, string json)
+    {
+        lock (_lock)
+        {
+            _awsInstanceAction = json;
+            _awsNoticeTokens = [.. machines];
         }
     }
 
@@ -207,7 +228,7 @@ public sealed class FakeMetadataServer : IAsyncDisposable
         {
             body = path switch
             {
-                "/latest/meta-data/spot/instance-action" => _awsInstanceAction,
+                "/latest/meta-data/spot/instance-action" => _awsNoticeTokens is null || _awsNoticeTokens.Contains(presented) ? _awsInstanceAction : null,
                 _ => null,
             };
         }

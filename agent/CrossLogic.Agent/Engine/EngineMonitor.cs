@@ -14,6 +14,10 @@ internal sealed class EngineMonitor(TimeProvider timeProvider)
     private int _lastExitCode;
     private string _reason = "";
     private int _pid;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes at the next change of state, so the link reports it at once instead of at the next beat.</summary>
+    public Task WhenStateChanges() { lock (_lock) { return _changed.Task; } }
 
     public EngineStatus.Types.State State { get { lock (_lock) { return _state; } } }
 
@@ -21,11 +25,14 @@ internal sealed class EngineMonitor(TimeProvider timeProvider)
 
     public void Set(EngineStatus.Types.State state, string reason = "")
     {
+        TaskCompletionSource? changed = null;
         lock (_lock)
         {
             if (_state != state)
             {
                 _since = timeProvider.GetUtcNow();
+                changed = _changed;
+                _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
             }
 
             _state = state;
@@ -35,6 +42,8 @@ internal sealed class EngineMonitor(TimeProvider timeProvider)
                 _load = EngineLoad.Idle;
             }
         }
+
+        changed?.TrySetResult();
     }
 
     public void Exited(int exitCode)

@@ -9,6 +9,9 @@ internal sealed class NodeStatusReader(EngineMonitor engine, GpuMonitor gpus)
 {
     public EngineStatus Engine() => engine.Snapshot();
 
+    /// <summary>Completes when the engine's state next changes.</summary>
+    public Task WhenEngineChanges() => engine.WhenStateChanges();
+
     public IReadOnlyList<GpuSample> GpuSamples() => gpus.Samples;
 
     public IReadOnlyList<GpuDevice> GpuDevices() => gpus.Devices;

@@ -22,7 +22,7 @@ internal static class NodeStateDeriver
             return (Node.Types.State.Failed, $"GPU {failedGpu.Index}: {string.Join("; ", failedGpu.Health.Reasons)}");
         }
 
-        var serving = current is Node.Types.State.Ready or Node.Types.State.Degraded;
+        var serving = current is Node.Types.State.Ready or Node.Types.State.Degraded or Node.Types.State.Unreachable;
         switch (engine?.State ?? EngineStatus.Types.State.NotConfigured)
         {
             case EngineStatus.Types.State.Failed:

@@ -26,4 +26,10 @@ internal static partial class LinkLog
 
     [LoggerMessage(1003, LogLevel.Warning, "Heartbeat flush of {Count} nodes failed; retrying next interval")]
     public static partial void FlushFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(1010, LogLevel.Warning, "Node {NodeId} attached again (lease epoch {LeaseEpoch}) after it was declared {State}: fenced, told to shut down")]
+    public static partial void Fenced(ILogger logger, string nodeId, long leaseEpoch, string state);
+
+    [LoggerMessage(1011, LogLevel.Warning, "Events of node {NodeId} wait unacknowledged: the database did not take them; retrying at every heartbeat")]
+    public static partial void EventsWaiting(ILogger logger, Exception exception, string nodeId);
 }

@@ -20,12 +20,15 @@ internal sealed class LinkSessionHandler(
     LiveNodeRegistry registry,
     RoutingTable routing,
     IOptions<NodeLinkOptions> options,
+    IOptions<HealthOptions> health,
+    Fleet.Reconcile.ReconcileSignal reconcile,
     TimeProvider timeProvider,
     Observability.ControlPlaneMetrics metrics,
     IHostApplicationLifetime lifetime,
     ILogger<LinkSessionHandler> logger)
 {
     private static readonly TimeSpan PreemptionDrainMargin = TimeSpan.FromSeconds(5);
+    private const int MaxPendingEvents = 1_000;
     private static readonly short[] StatesThatStartOnAttach = [(short)Node.Types.State.Requested, (short)Node.Types.State.Provisioning];
     private static readonly string ControlPlaneVersion =
         typeof(LinkSessionHandler).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
@@ -46,19 +49,30 @@ internal sealed class LinkSessionHandler(
         // Every log line of this stream names its node (a JSON log's "Scopes").
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["NodeId"] = hello.NodeId, ["LeaseEpoch"] = epoch });
         using var channel = new ControlChannel(responses);
-        var live = new NodeLiveState(hello.NodeId, epoch, now, (Node.Types.State)attached.State)
+        if (attached.Fenced)
+        {
+            await FenceAsync(hello.NodeId, epoch, (Node.Types.State)attached.State, channel, callCancelled).ConfigureAwait(false);
+            return;
+        }
+
+        var interval = TimeSpan.FromMilliseconds(options.Value.HeartbeatIntervalMs);
+        var live = new NodeLiveState(
+            hello.NodeId, epoch, now, (Node.Types.State)attached.State, new PhiAccrualDetector(interval, TimeSpan.FromMilliseconds(health.Value.MinStdDevMs), now))
         {
             Channel = channel,
             EngineEndpoint = attached.EngineEndpoint,
+            ProbeEndpoint = attached.ProbeEndpoint,
             Model = attached.Model,
             DrainRequested = attached.Retiring,
         };
         registry.Attached(live);
         LinkLog.Attached(logger, hello.NodeId, epoch, hello.AgentVersion);
 
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(callCancelled, lifetime.ApplicationStopping);
+        // Ended by the agent, by shutdown, or by the health monitor (a silent stream; a fenced node).
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(callCancelled, lifetime.ApplicationStopping, live.Aborted);
         var agentStart = hello.AgentStartTime.ToDateTime();
         var reason = "stream ended by the agent";
+        var pending = new Queue<NodeEvent>();
         try
         {
             await channel.WriteAsync(new ControlMessage
@@ -66,14 +80,14 @@ internal sealed class LinkSessionHandler(
                 Welcome = new Welcome
                 {
                     LeaseEpoch = epoch,
-                    HeartbeatInterval = Duration.FromTimeSpan(TimeSpan.FromMilliseconds(options.Value.HeartbeatIntervalMs)),
+                    HeartbeatInterval = Duration.FromTimeSpan(interval),
                     ControlPlaneVersion = ControlPlaneVersion,
                 },
             }, stopping.Token).ConfigureAwait(false);
 
             while (await requests.MoveNext(stopping.Token).ConfigureAwait(false))
             {
-                var goodbye = await HandleAsync(requests.Current, live, agentStart, channel, stopping.Token).ConfigureAwait(false);
+                var goodbye = await HandleAsync(requests.Current, live, agentStart, pending, channel, stopping.Token).ConfigureAwait(false);
                 if (goodbye is not null)
                 {
                     reason = "goodbye: " + goodbye;
@@ -90,6 +104,10 @@ internal sealed class LinkSessionHandler(
         {
             reason = "control plane shutting down";
         }
+        catch (OperationCanceledException) when (live.Aborted.IsCancellationRequested)
+        {
+            reason = live.Fenced ? "fenced" : "ended by the health monitor: the stream was silent";
+        }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
         {
             // A killed agent resets its TCP connection: this is how a crash is seen within milliseconds.
@@ -97,9 +115,10 @@ internal sealed class LinkSessionHandler(
         }
         finally
         {
-            routing.Remove(hello.NodeId, epoch);
+            // Out of routing at once, unless a fresh probe vouches for the node (its link broke, it serves).
             var snapshot = live.Snapshot();
             live.Disconnected(timeProvider.GetUtcNow().UtcDateTime);
+            routing.Update(live.Route());
             channel.Close();
             LinkLog.Detached(logger, hello.NodeId, epoch, reason);
             try
@@ -113,8 +132,34 @@ internal sealed class LinkSessionHandler(
         }
     }
 
+    /// <summary>
+    /// A node declared dead (or unreachable past its grace) came back: it is told to shut down and is never routed.
+    /// Its lease epoch moved on with this attach, so nothing it does under an older one counts either.
+    /// </summary>
+    private async Task FenceAsync(string nodeId, long epoch, Node.Types.State state, ControlChannel channel, CancellationToken cancellationToken)
+    {
+        var reason = $"fenced: this node was declared {NodeStates.Name(state)} and replaced; shut down";
+        LinkLog.Fenced(logger, nodeId, epoch, NodeStates.Name(state));
+        metrics.HealthSignal("fenced");
+        try
+        {
+            await store.AppendEventAsync(nodeId, "FENCED", "a fenced node attached again: told to shut down",
+                JsonSerializer.Serialize(new Dictionary<string, string> { ["lease_epoch"] = epoch.ToString(System.Globalization.CultureInfo.InvariantCulture) }),
+                cancellationToken).ConfigureAwait(false);
+            await channel.WriteAsync(new ControlMessage { Shutdown = new Contracts.V1.Shutdown { Reason = reason } }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or IOException or OperationCanceledException or InvalidOperationException)
+        {
+            // Not told this time: it is told again at its next attach, and never routed either way.
+        }
+        finally
+        {
+            channel.Close();
+        }
+    }
+
     /// <summary>Handles one message; returns the goodbye reason when the agent says goodbye.</summary>
-    private async Task<string?> HandleAsync(AgentMessage message, NodeLiveState live, DateTime agentStart, ControlChannel responses, CancellationToken cancellationToken)
+    private async Task<string?> HandleAsync(AgentMessage message, NodeLiveState live, DateTime agentStart, Queue<NodeEvent> pending, ControlChannel responses, CancellationToken cancellationToken)
     {
         switch (message.BodyCase)
         {
@@ -125,12 +170,18 @@ internal sealed class LinkSessionHandler(
                     throw Invalid(badBeat);
                 }
 
-                if (!live.Beat(heartbeat.Sequence, timeProvider.GetUtcNow().UtcDateTime, heartbeat.Engine, heartbeat.Gpus))
+                if (!live.Beat(heartbeat.Sequence, timeProvider.GetUtcNow().UtcDateTime, heartbeat.Engine, heartbeat.Gpus, regular: !heartbeat.OnChange))
                 {
                     throw Invalid("heartbeat.sequence must increase within a stream");
                 }
 
                 var (derived, reason) = NodeStateDeriver.Derive(live.State, heartbeat.Engine, heartbeat.Gpus);
+                if (live.DrainRequested && derived is Node.Types.State.Ready or Node.Types.State.Degraded)
+                {
+                    // Told to drain (a preemption notice, an operator, a retirement): the engine follows in a moment.
+                    (derived, reason) = (Node.Types.State.Draining, "drain requested");
+                }
+
                 if (live.Transition(derived) is { } previous)
                 {
                     // Rare, so written at once: routing and operators see a state change without waiting for a flush.
@@ -139,6 +190,10 @@ internal sealed class LinkSessionHandler(
                         await store.TransitionAsync(live.NodeId, live.LeaseEpoch, (short)previous, (short)derived, reason, cancellationToken).ConfigureAwait(false);
                         LinkLog.StateChanged(logger, live.NodeId, previous, derived, reason);
                         metrics.NodeTransition(derived);
+                        if (derived is Node.Types.State.Draining or Node.Types.State.Failed)
+                        {
+                            reconcile.Poke(); // its replacement is launched now, not at the next pass
+                        }
                     }
                     catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
                     {
@@ -153,6 +208,12 @@ internal sealed class LinkSessionHandler(
                 routing.Update(route with { State = derived });
 
                 await responses.WriteAsync(new ControlMessage { HeartbeatAck = new HeartbeatAck { Sequence = heartbeat.Sequence, LeaseEpoch = live.LeaseEpoch } }, cancellationToken).ConfigureAwait(false);
+                if (pending.Count > 0)
+                {
+                    // Events the database could not take earlier: tried again at every beat, in order.
+                    await StorePendingEventsAsync(live, agentStart, pending, responses, cancellationToken).ConfigureAwait(false);
+                }
+
                 return null;
 
             case AgentMessage.BodyOneofCase.Event:
@@ -162,26 +223,20 @@ internal sealed class LinkSessionHandler(
                     throw Invalid(badEvent);
                 }
 
-                await store.AppendAgentEventAsync(new AgentEventRow(
-                    live.NodeId,
-                    agentStart,
-                    (long)nodeEvent.Sequence,
-                    nodeEvent.Time.ToDateTime(),
-                    ToUpperSnake(nodeEvent.Kind),
-                    nodeEvent.Message,
-                    JsonSerializer.Serialize(nodeEvent.Detail.ToDictionary(d => d.Key, d => d.Value))), cancellationToken).ConfigureAwait(false);
-                if (nodeEvent.Kind is NodeEvent.Types.Kind.EngineExited or NodeEvent.Types.Kind.EngineCrashLoop &&
-                    nodeEvent.Detail.TryGetValue("log_tail", out var logTail))
-                {
-                    await store.SetEngineLogTailAsync(live.NodeId, live.LeaseEpoch, logTail, cancellationToken).ConfigureAwait(false);
-                }
-
-                await responses.WriteAsync(new ControlMessage { EventAck = new EventAck { Sequence = nodeEvent.Sequence } }, cancellationToken).ConfigureAwait(false);
                 if (nodeEvent.Kind == NodeEvent.Types.Kind.PreemptionNotice)
                 {
+                    // Before storage: routing and the drain must not wait for the database.
                     await DrainBeforePreemptionAsync(live, nodeEvent, responses, cancellationToken).ConfigureAwait(false);
                 }
 
+                if (pending.Count >= MaxPendingEvents)
+                {
+                    // The agent keeps every unacknowledged event and sends them again after it reconnects.
+                    throw new RpcException(new Status(StatusCode.Unavailable, "control plane database unavailable; events are kept by the agent"));
+                }
+
+                pending.Enqueue(nodeEvent);
+                await StorePendingEventsAsync(live, agentStart, pending, responses, cancellationToken).ConfigureAwait(false);
                 return null;
 
             case AgentMessage.BodyOneofCase.Goodbye:
@@ -201,6 +256,46 @@ internal sealed class LinkSessionHandler(
     }
 
     /// <summary>
+    /// Stores the events waiting, oldest first, acknowledging each once stored (an acknowledgement covers every earlier
+    /// sequence, so the order matters). A database outage leaves the rest waiting, unacknowledged: the agent keeps them
+    /// and nothing is lost; a stored event sent again is ignored by its (node, agent start, sequence) key.
+    /// </summary>
+    private async Task StorePendingEventsAsync(NodeLiveState live, DateTime agentStart, Queue<NodeEvent> pending, ControlChannel responses, CancellationToken cancellationToken)
+    {
+        while (pending.TryPeek(out var nodeEvent))
+        {
+            try
+            {
+                await store.AppendAgentEventAsync(new AgentEventRow(
+                    live.NodeId,
+                    agentStart,
+                    (long)nodeEvent.Sequence,
+                    nodeEvent.Time.ToDateTime(),
+                    ToUpperSnake(nodeEvent.Kind),
+                    nodeEvent.Message,
+                    JsonSerializer.Serialize(nodeEvent.Detail.ToDictionary(d => d.Key, d => d.Value))), cancellationToken).ConfigureAwait(false);
+                if (nodeEvent.Kind is NodeEvent.Types.Kind.EngineExited or NodeEvent.Types.Kind.EngineCrashLoop &&
+                    nodeEvent.Detail.TryGetValue("log_tail", out var logTail))
+                {
+                    await store.SetEngineLogTailAsync(live.NodeId, live.LeaseEpoch, logTail, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+            {
+                if (pending.Count == 1)
+                {
+                    LinkLog.EventsWaiting(logger, ex, live.NodeId);
+                }
+
+                return;
+            }
+
+            pending.Dequeue();
+            await responses.WriteAsync(new ControlMessage { EventAck = new EventAck { Sequence = nodeEvent.Sequence } }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// The cloud will take the machine: out of routing now (new requests go elsewhere; the reconciler replaces the
     /// draining node), and the agent told to finish running requests before the deadline.
     /// </summary>
@@ -208,6 +303,23 @@ internal sealed class LinkSessionHandler(
     {
         live.DrainRequested = true;
         routing.Update(live.Route());
+        var noticeReason = "preemption notice" + (notice.Detail.TryGetValue("deadline", out var at) ? ", deadline " + at : "");
+        if (live.Transition(Node.Types.State.Draining) is { } before)
+        {
+            try
+            {
+                // Draining in the table at once, so the reconciler launches the replacement without waiting for the engine.
+                await store.TransitionAsync(live.NodeId, live.LeaseEpoch, (short)before, (short)Node.Types.State.Draining, noticeReason, cancellationToken).ConfigureAwait(false);
+                metrics.NodeTransition(Node.Types.State.Draining);
+                reconcile.Poke();
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+            {
+                live.Transition(before);
+                LinkLog.TransitionNotRecorded(logger, ex, live.NodeId, Node.Types.State.Draining);
+            }
+        }
+
         var left = notice.Detail.TryGetValue("deadline", out var text)
                    && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var deadline)
             ? deadline - timeProvider.GetUtcNow() - PreemptionDrainMargin

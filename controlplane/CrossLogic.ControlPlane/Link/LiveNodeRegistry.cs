@@ -26,4 +26,7 @@ internal sealed class LiveNodeRegistry
     public NodeLiveSnapshot? Find(string nodeId) => _nodes.TryGetValue(nodeId, out var state) ? state.Snapshot() : null;
 
     public IEnumerable<NodeLiveState> All => _nodes.Values;
+
+    /// <summary>Drops a node's entry if it is still <paramref name="state"/> (a newer session stays).</summary>
+    public void Forget(NodeLiveState state) => _nodes.TryRemove(new KeyValuePair<string, NodeLiveState>(state.NodeId, state));
 }

@@ -6,9 +6,20 @@ namespace CrossLogic.ControlPlane.Link;
 /// What the control plane knows about one attached node between database flushes. Updated on every heartbeat;
 /// readers (admin API, routing) take a consistent <see cref="Snapshot"/>.
 /// </summary>
-internal sealed class NodeLiveState(string nodeId, long leaseEpoch, DateTime attachedAt, Node.Types.State state = Node.Types.State.Starting)
+internal sealed class NodeLiveState(string nodeId, long leaseEpoch, DateTime attachedAt, Node.Types.State state = Node.Types.State.Starting, Health.PhiAccrualDetector? detector = null)
 {
     private readonly Lock _lock = new();
+    private readonly Health.PhiAccrualDetector _detector = detector ?? new(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(250), attachedAt);
+    private readonly CancellationTokenSource _abort = new();
+    private bool _silent;
+    private bool _probeVouches;
+    private EngineStatus? _probeEngine;
+    private DateTime _probedAt = DateTime.MinValue;
+    private int _probeFailures;
+    private bool _probing;
+    private bool _probeStartedWhileDown;
+    private DateTime _disconnectedAt = DateTime.MaxValue;
+    private bool _fenced;
     private DateTime _lastSeen = attachedAt;
     private ulong _sequence;
     private EngineStatus? _engine;
@@ -28,6 +39,12 @@ internal sealed class NodeLiveState(string nodeId, long leaseEpoch, DateTime att
     /// when the provisioner reports the address after the agent already attached.</summary>
     public string EngineEndpoint { get; set; } = "";
 
+    /// <summary>Where this node's agent is probed: the provisioner's address for it, never one the agent reported.</summary>
+    public string ProbeEndpoint { get; set; } = "";
+
+    /// <summary>Cancelled to end the node's stream from this side (a silent stream; a fenced node).</summary>
+    public CancellationToken Aborted => _abort.Token;
+
     /// <summary>The served model name routing sends to this node.</summary>
     public string Model { get; init; } = "";
 
@@ -39,12 +56,16 @@ internal sealed class NodeLiveState(string nodeId, long leaseEpoch, DateTime att
     {
         lock (_lock)
         {
-            return new Gateway.Routing.RouteUpdate(NodeId, LeaseEpoch, Model, EngineEndpoint, _connected, DrainRequested, _state, _engine);
+            // The stream vouches while it beats; when it is silent or closed, a recent successful probe may (the agent's
+            // link is broken but the node serves). A fenced node never routes.
+            var streamUp = _connected && !_silent;
+            return new Gateway.Routing.RouteUpdate(
+                NodeId, LeaseEpoch, Model, EngineEndpoint, !_fenced && (streamUp || _probeVouches), DrainRequested, _state, streamUp ? _engine : _probeEngine);
         }
     }
 
     /// <summary>Accepts a heartbeat; false when its sequence does not advance (a replay or a confused agent).</summary>
-    public bool Beat(ulong sequence, DateTime now, EngineStatus? engine, IReadOnlyList<GpuSample>? gpus = null)
+    public bool Beat(ulong sequence, DateTime now, EngineStatus? engine, IReadOnlyList<GpuSample>? gpus = null, bool regular = true)
     {
         lock (_lock)
         {
@@ -55,6 +76,9 @@ internal sealed class NodeLiveState(string nodeId, long leaseEpoch, DateTime att
 
             _sequence = sequence;
             _lastSeen = now;
+            _detector.Arrived(now, regular);
+            _silent = false;
+            _probeVouches = false;
             // Keep the previous objects when nothing changed: a long-lived state that points at every new message
             // promotes each heartbeat into older GC generations, and with thousands of nodes that shows as pauses.
             if (!Equals(engine, _engine))
@@ -94,11 +118,122 @@ internal sealed class NodeLiveState(string nodeId, long leaseEpoch, DateTime att
         }
     }
 
+    /// <summary>The detector's suspicion of the stream now (0 when the stream is closed: its end is its own signal).</summary>
+    public double Phi(DateTime now)
+    {
+        lock (_lock)
+        {
+            return _connected && !_fenced ? _detector.Phi(now) : 0;
+        }
+    }
+
+    /// <summary>The stream beats no more (phi over the threshold): true when this is news.</summary>
+    public bool MarkSilent()
+    {
+        lock (_lock)
+        {
+            if (_silent || !_connected)
+            {
+                return false;
+            }
+
+            _silent = true;
+            return true;
+        }
+    }
+
+    /// <summary>Closed longer than <paramref name="after"/> with no probe vouching: this replica stops watching it
+    /// (the leader's resolver watches nodes no replica holds).</summary>
+    public bool Forgotten(DateTime now, TimeSpan after)
+    {
+        lock (_lock)
+        {
+            return !_connected && !_probeVouches && !_probing && now - _disconnectedAt > after;
+        }
+    }
+
+    /// <summary>The stream is closed, or silent: the stream no longer tells whether the node lives.</summary>
+    public bool StreamDown { get { lock (_lock) { return !_connected || _silent; } } }
+
+    public bool Fenced { get { lock (_lock) { return _fenced; } } }
+
+    /// <summary>Never routed again; its stream (if any) is ended.</summary>
+    public void Fence()
+    {
+        lock (_lock)
+        {
+            _fenced = true;
+            _probeVouches = false;
+        }
+
+        AbortStream();
+    }
+
+    /// <summary>Ends the stream from the control plane's side; the agent dials again.</summary>
+    public void AbortStream()
+    {
+        try
+        {
+            _abort.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Claims the next probe if one is due (none in flight); false otherwise.</summary>
+    public bool TryStartProbe(DateTime now, TimeSpan regular, TimeSpan suspect)
+    {
+        lock (_lock)
+        {
+            if (_probing || _fenced)
+            {
+                return false;
+            }
+
+            // Often while the stream says nothing and no verdict is in; at the regular pace once it is unreachable.
+            var down = !_connected || _silent;
+            var every = down && _state != Node.Types.State.Unreachable ? suspect : regular;
+            if (now - _probedAt < every)
+            {
+                return false;
+            }
+
+            _probing = true;
+            _probeStartedWhileDown = down;
+            _probedAt = now;
+            return true;
+        }
+    }
+
+    /// <summary>Takes a probe's outcome; returns the failures in a row (0 after a success).</summary>
+    public int Probed(DateTime now, bool ok, EngineStatus? engine)
+    {
+        lock (_lock)
+        {
+            _probing = false;
+            _probedAt = now;
+            if (!ok)
+            {
+                _probeVouches = false;
+                return ++_probeFailures;
+            }
+
+            _probeFailures = 0;
+            _probeEngine = engine;
+            // Only needed, and only trusted, while the stream says nothing: an answer sent before the stream ended (a
+            // scheduled probe racing a crash) proves nothing about the node after it.
+            _probeVouches = _probeStartedWhileDown && (!_connected || _silent) && !_fenced;
+            return 0;
+        }
+    }
+
     public void Disconnected(DateTime now)
     {
         lock (_lock)
         {
             _connected = false;
+            _disconnectedAt = now;
             _lastSeen = now > _lastSeen ? now : _lastSeen;
         }
     }

@@ -15,6 +15,7 @@ internal sealed class ControlPlaneMetrics
     private readonly Histogram<double> _gatewayDuration;
     private readonly Counter<long> _gatewayTokens;
     private readonly Counter<long> _transitions;
+    private readonly Counter<long> _healthSignals;
 
     public ControlPlaneMetrics(IMeterFactory meters)
     {
@@ -25,6 +26,8 @@ internal sealed class ControlPlaneMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120] });
         _gatewayTokens = meter.CreateCounter<long>("crosslogic.gateway.tokens", description: "Tokens by model and type (prompt, completion), from the engines' usage.");
         _transitions = meter.CreateCounter<long>("crosslogic.node.transitions", description: "Node state changes by the state entered.");
+        _healthSignals = meter.CreateCounter<long>("crosslogic.health.signals",
+            description: "What the health decider saw: heartbeat_silent, probe_ok, probe_failed, link_disagreement, fenced, dead, unreachable_replaced, disruption.");
     }
 
     /// <param name="model">A model the gateway knows, or empty: request input never becomes a label by itself.</param>
@@ -40,6 +43,8 @@ internal sealed class ControlPlaneMetrics
         _gatewayTokens.Add(prompt, new TagList { { "model", model }, { "type", "prompt" } });
         _gatewayTokens.Add(completion, new TagList { { "model", model }, { "type", "completion" } });
     }
+
+    public void HealthSignal(string signal) => _healthSignals.Add(1, new TagList { { "signal", signal } });
 
     public void NodeTransition(Contracts.V1.Node.Types.State to) =>
         _transitions.Add(1, new TagList { { "state", Store.NodeStates.Name(to) } });

@@ -66,4 +66,6 @@ internal sealed record NewNode(string NodeId, short State, byte[] TokenHash, str
 
 /// <summary>What an attach decided, and what routing needs to know about the node.</summary>
 /// <param name="Retiring">The fleet is taking the node away: it must not be routed to again, even after a reconnect.</param>
-internal sealed record AttachResult(long LeaseEpoch, short State, string EngineEndpoint, string Model, bool Retiring);
+/// <param name="ProbeEndpoint">Where the control plane probes the agent: the provisioner's (or operator's) address, never the agent's claim.</param>
+/// <param name="Fenced">Declared dead (or unreachable past its grace) or terminated: the agent must shut down and is never routed to.</param>
+internal sealed record AttachResult(long LeaseEpoch, short State, string EngineEndpoint, string Model, bool Retiring, string ProbeEndpoint, bool Fenced);

@@ -75,14 +75,14 @@ internal sealed class NodeStore(NpgsqlDataSource dataSource)
         var previous = await connection.QuerySingleAsync<(short State, string BootId)>(new CommandDefinition(
             "SELECT state, boot_id FROM nodes WHERE node_id = @NodeId FOR UPDATE", attach, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var newState = statesThatBecomeAttached.Contains(previous.State) ? attachedState : previous.State;
-        var (epoch, engineEndpoint, model, retiring) = await connection.QuerySingleAsync<(long, string, string, bool)>(new CommandDefinition(
+        var (epoch, engineEndpoint, model, retiring, probeEndpoint, fenced) = await connection.QuerySingleAsync<(long, string, string, bool, string, bool)>(new CommandDefinition(
             """
             UPDATE nodes
                SET lease_epoch = lease_epoch + 1, connected = true, last_seen = @Now, last_heartbeat_sequence = 0,
                    boot_id = @BootId, agent_version = @AgentVersion, host_facts = @HostFacts, gpus = @Gpus,
                    reported_probe_endpoint = @ReportedProbeEndpoint, state = @newState, updated_at = @Now
              WHERE node_id = @NodeId
-            RETURNING lease_epoch, engine_endpoint, model, retiring_at IS NOT NULL
+            RETURNING lease_epoch, engine_endpoint, model, retiring_at IS NOT NULL, probe_endpoint, fenced_at IS NOT NULL OR state IN (8, 9)
             """,
             new { attach.NodeId, attach.Now, attach.BootId, attach.AgentVersion, attach.HostFacts, attach.Gpus, attach.ReportedProbeEndpoint, newState },
             transaction,
@@ -102,7 +102,7 @@ internal sealed class NodeStore(NpgsqlDataSource dataSource)
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new AttachResult(epoch, newState, engineEndpoint, model, retiring);
+        return new AttachResult(epoch, newState, engineEndpoint, model, retiring, probeEndpoint, fenced);
     }
 
     /// <summary>Records the end of a stream, unless a newer attach (higher epoch) already owns the node.</summary>
@@ -158,7 +158,7 @@ internal sealed class NodeStore(NpgsqlDataSource dataSource)
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var updated = await connection.ExecuteAsync(new CommandDefinition(
             // Terminated and Lost are the fleet's verdicts: what a lingering agent reports does not undo them.
-            "UPDATE nodes SET state = @to, state_reason = @reason, updated_at = now() WHERE node_id = @nodeId AND lease_epoch = @leaseEpoch AND state NOT IN (8, 9)",
+            "UPDATE nodes SET state = @to, state_reason = @reason, updated_at = now() WHERE node_id = @nodeId AND lease_epoch = @leaseEpoch AND state NOT IN (8, 9) AND fenced_at IS NULL",
             new { nodeId, leaseEpoch, to, reason },
             transaction,
             cancellationToken: cancellationToken)).ConfigureAwait(false);

@@ -76,6 +76,20 @@ public sealed class DeploymentPlannerTests
     }
 
     [Fact]
+    public void An_unreachable_replica_is_waited_for_during_its_grace_and_replaced_once_retired()
+    {
+        // Within its grace it still counts: a partition that heals must not leave a surplus behind.
+        Assert.Empty(Plan(Deployment(2), [Held(State.Ready), Held(State.Unreachable)]));
+        // The health decider retires (and fences) it when the grace ends: then exactly one replacement.
+        var launch = Assert.Single(Plan(Deployment(2), [Held(State.Ready), Held(State.Unreachable, retiring: true)]).OfType<LaunchReplica>());
+        Assert.Contains("replica 2 of 2", launch.Reason);
+        // On scale-down the unreachable one goes first.
+        var unreachable = Held(State.Unreachable);
+        var retire = Assert.Single(Plan(Deployment(1), [Held(State.Ready), unreachable]).OfType<RetireNode>());
+        Assert.Equal(unreachable.NodeId, retire.NodeId);
+    }
+
+    [Fact]
     public void A_capacity_failure_moves_to_the_next_spot_offer_then_to_on_demand()
     {
         var next = Assert.Single(Plan(Deployment(1), [], [Failed(SpotEast, "no_capacity")]).OfType<LaunchReplica>());

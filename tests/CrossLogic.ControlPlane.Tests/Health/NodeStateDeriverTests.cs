@@ -23,6 +23,10 @@ public sealed class NodeStateDeriverTests
     [InlineData(Node.Types.State.Ready, EngineStatus.Types.State.Failed, Node.Types.State.Failed)]
     [InlineData(Node.Types.State.Ready, EngineStatus.Types.State.Draining, Node.Types.State.Draining)]
     [InlineData(Node.Types.State.Terminated, EngineStatus.Types.State.Ready, Node.Types.State.Terminated)]
+    [InlineData(Node.Types.State.Starting, EngineStatus.Types.State.Staging, Node.Types.State.Staging)]
+    [InlineData(Node.Types.State.Ready, EngineStatus.Types.State.Staging, Node.Types.State.Degraded)]
+    [InlineData(Node.Types.State.Unreachable, EngineStatus.Types.State.Ready, Node.Types.State.Ready)]
+    [InlineData(Node.Types.State.Unreachable, EngineStatus.Types.State.Loading, Node.Types.State.Degraded)]
     public void The_engine_state_drives_the_node_state(Node.Types.State current, EngineStatus.Types.State engine, Node.Types.State expected) =>
         Assert.Equal(expected, NodeStateDeriver.Derive(current, Engine(engine), []).State);
 

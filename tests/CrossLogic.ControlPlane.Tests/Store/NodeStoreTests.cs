@@ -38,8 +38,8 @@ public sealed class NodeStoreTests : IAsyncLifetime
         var first = await _store.AttachAsync(Attach("n1", "boot-a"), 4, StartOnAttach, default);
         var second = await _store.AttachAsync(Attach("n1", "boot-b"), 4, StartOnAttach, default);
 
-        Assert.Equal(new AttachResult(1, 4, "http://127.0.0.1:8000", "m", false), first);
-        Assert.Equal(new AttachResult(2, 4, "http://127.0.0.1:8000", "m", false), second);
+        Assert.Equal(new AttachResult(1, 4, "http://127.0.0.1:8000", "m", false, "", false), first);
+        Assert.Equal(new AttachResult(2, 4, "http://127.0.0.1:8000", "m", false, "", false), second);
         var events = await _store.ListEventsAsync("n1", long.MaxValue, 100, default);
         Assert.Equal(["LINK_ATTACHED", "STATE_CHANGED", "LINK_ATTACHED", "NODE_CREATED"], events.Select(e => e.Kind));
         Assert.Equal("agent attached after a reboot", events[0].Reason);

@@ -93,7 +93,8 @@ public sealed class AgentStagingTests(PostgresFixture db) : IAsyncLifetime
         Assert.StartsWith(cache, path);
         Assert.Contains("serve " + path, events[started].Detail["command"]);
         TestModels.AssertStaged(path, model);
-        Assert.Contains(events, e => e.Kind == "STATE_CHANGED" && e.Detail["to"] == "STAGING");
+        // The node shows STAGING only if a heartbeat (sent at once on the change) reaches the control plane while the
+        // 5 MB download runs, which on a loaded machine it may not: that mapping is NodeStateDeriver's unit test.
     }
 
     /// <summary>Uploads without aws-chunked signing, which s3rver would store verbatim (chunk headers and all).</summary>

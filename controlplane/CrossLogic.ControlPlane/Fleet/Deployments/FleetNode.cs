@@ -17,6 +17,9 @@ internal sealed record FleetNode
     public string Model { get; init; } = "";
     public string[] EngineArgs { get; init; } = [];
     public bool Connected { get; init; }
+    public long LeaseEpoch { get; init; }
+    public string ProbeEndpoint { get; init; } = "";
+    public DateTime? LastSeen { get; init; }
     public DateTime? LaunchedAt { get; init; }
     public DateTime? RetiringAt { get; init; }
     public DateTime? ReleasedAt { get; init; }

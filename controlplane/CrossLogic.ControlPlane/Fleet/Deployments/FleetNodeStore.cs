@@ -17,7 +17,7 @@ internal sealed class FleetNodeStore(NpgsqlDataSource dataSource, Observability.
         provisioner AS Provisioner, cloud AS Cloud, region AS Region, spot AS Spot, price_per_hour AS PricePerHour,
         gpu_type AS GpuType, gpu_count AS GpuCount, model AS Model, engine_args AS EngineArgs, connected AS Connected,
         launched_at AS LaunchedAt, retiring_at AS RetiringAt, released_at AS ReleasedAt, failure_kind AS FailureKind,
-        created_at AS CreatedAt, updated_at AS UpdatedAt
+        created_at AS CreatedAt, updated_at AS UpdatedAt, lease_epoch AS LeaseEpoch, probe_endpoint AS ProbeEndpoint, last_seen AS LastSeen
         """;
 
     /// <summary>Records a launch decision: the node (REQUESTED, cluster name = node id) and its launch item.</summary>
@@ -185,7 +185,7 @@ internal sealed class FleetNodeStore(NpgsqlDataSource dataSource, Observability.
     /// <summary>The machine is confirmed gone: the node ends TERMINATED (FAILED and LOST keep their verdict).</summary>
     public async Task MarkReleasedAsync(string nodeId, string reason, CancellationToken cancellationToken)
     {
-        await TransitionAsync(nodeId, [1, 2, 3, 4, 5, 6, 7], 8, reason, "", cancellationToken).ConfigureAwait(false);
+        await TransitionAsync(nodeId, [1, 2, 3, 4, 5, 6, 7, 11], 8, reason, "", cancellationToken).ConfigureAwait(false);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE nodes SET released_at = coalesce(released_at, now()), connected = false, updated_at = now() WHERE node_id = @nodeId",
@@ -196,7 +196,7 @@ internal sealed class FleetNodeStore(NpgsqlDataSource dataSource, Observability.
     /// <summary>The provider no longer knows the machine (or it stopped): LOST and retired, so it is replaced.</summary>
     public async Task MarkLostAsync(string nodeId, string reason, CancellationToken cancellationToken)
     {
-        await TransitionAsync(nodeId, [1, 2, 3, 4, 5, 6, 7, 10], 9, reason, "", cancellationToken).ConfigureAwait(false);
+        await TransitionAsync(nodeId, [1, 2, 3, 4, 5, 6, 7, 10, 11], 9, reason, "", cancellationToken).ConfigureAwait(false);
         var node = await GetAsync(nodeId, cancellationToken).ConfigureAwait(false);
         if (node?.DeploymentId is { } deploymentId)
         {
@@ -206,6 +206,73 @@ internal sealed class FleetNodeStore(NpgsqlDataSource dataSource, Observability.
 
         // A stopped machine still exists (and may bill): tear it down; a vanished one is confirmed gone by the teardown.
         await RetireAsync(nodeId, reason, TimeSpan.Zero, force: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Launched nodes the health decider must look at: judged Unreachable, or serving by the table but with no stream
+    /// (closed, or no heartbeat written for <paramref name="staleAfter"/>: the replica that held it may be gone).
+    /// </summary>
+    public async Task<IReadOnlyList<FleetNode>> SuspectsAsync(TimeSpan staleAfter, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<FleetNode>(new CommandDefinition(
+            $"""
+            SELECT {Columns} FROM nodes
+             WHERE cluster_name IS NOT NULL AND launched_at IS NOT NULL AND released_at IS NULL AND retiring_at IS NULL AND fenced_at IS NULL
+               AND (state = 11 OR (state IN (3, 4, 5, 6) AND (NOT connected OR last_seen < now() - make_interval(secs => @stale))))
+            """,
+            new { stale = staleAfter.TotalSeconds },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.AsList();
+    }
+
+    /// <summary>Serving by the table, but neither a stream nor a probe reaches it: Unreachable, at the epoch it was judged.</summary>
+    public async Task MarkUnreachableAsync(string nodeId, long leaseEpoch, string reason, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var previous = await connection.QuerySingleOrDefaultAsync<short?>(new CommandDefinition(
+            """
+            WITH old AS (SELECT state FROM nodes WHERE node_id = @nodeId FOR UPDATE)
+            UPDATE nodes SET state = 11, state_reason = @reason, updated_at = now()
+              FROM old WHERE nodes.node_id = @nodeId AND nodes.lease_epoch = @leaseEpoch AND nodes.fenced_at IS NULL AND old.state IN (3, 4, 5, 6)
+            RETURNING old.state
+            """,
+            new { nodeId, leaseEpoch, reason },
+            transaction,
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (previous is { } was)
+        {
+            await NodeStore.InsertTransitionAsync(connection, transaction, nodeId, was, 11, reason, cancellationToken).ConfigureAwait(false);
+            metrics.NodeTransition(Contracts.V1.Node.Types.State.Unreachable);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Fences a node at the lease epoch it was judged at: whatever its agent says later, it is told to shut down and
+    /// never routed. False when the node moved on (a newer attach) or was fenced already.
+    /// </summary>
+    public async Task<bool> FenceAsync(string nodeId, long leaseEpoch, string reason, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var fenced = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE nodes SET fenced_at = now(), updated_at = now() WHERE node_id = @nodeId AND lease_epoch = @leaseEpoch AND fenced_at IS NULL",
+            new { nodeId, leaseEpoch },
+            transaction,
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (fenced == 0)
+        {
+            return false;
+        }
+
+        await NodeStore.InsertEventAsync(connection, transaction, nodeId, "FENCED", reason,
+            JsonSerializer.Serialize(new Dictionary<string, string> { ["lease_epoch"] = leaseEpoch.ToString(System.Globalization.CultureInfo.InvariantCulture) }),
+            cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Cluster names the database knows and still holds, per provisioner (what is not here is an orphan).</summary>

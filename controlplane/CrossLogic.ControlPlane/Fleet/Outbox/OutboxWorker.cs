@@ -174,10 +174,14 @@ internal sealed class OutboxWorker(
 
         await nodes.CompleteLaunchAsync(node.NodeId, launched, cancellationToken).ConfigureAwait(false);
         // The agent may have attached before the provisioner reported the engine's address: route it now.
-        if (live.SessionOf(node.NodeId) is { } session && session.EngineEndpoint != launched.EngineEndpoint)
+        if (live.SessionOf(node.NodeId) is { } session)
         {
-            session.EngineEndpoint = launched.EngineEndpoint;
-            routing.Update(session.Route());
+            session.ProbeEndpoint = launched.ProbeEndpoint;
+            if (session.EngineEndpoint != launched.EngineEndpoint)
+            {
+                session.EngineEndpoint = launched.EngineEndpoint;
+                routing.Update(session.Route());
+            }
         }
 
         return "launched";

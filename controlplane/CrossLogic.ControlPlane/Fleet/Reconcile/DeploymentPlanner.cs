@@ -132,8 +132,10 @@ internal static class DeploymentPlanner
         return actions;
     }
 
-    /// <summary>Replicas that count toward the deployment's size: on their way up or serving.</summary>
-    public static bool Counts(short state) => state is >= (short)Node.Types.State.Requested and <= (short)Node.Types.State.Degraded;
+    /// <summary>Replicas that count toward the deployment's size: on their way up, serving, or unreachable within their
+    /// grace (the health decider retires them when it ends, and only then are they replaced).</summary>
+    public static bool Counts(short state) =>
+        state is >= (short)Node.Types.State.Requested and <= (short)Node.Types.State.Degraded or (short)Node.Types.State.Unreachable;
 
     private static bool IsServing(short state) => state is (short)Node.Types.State.Ready or (short)Node.Types.State.Degraded;
 

@@ -24,6 +24,7 @@ internal sealed class Reconciler(
     OfferSource offers,
     ProvisionerRegistry provisioners,
     NodeTokens nodeTokens,
+    Health.UnreachableNodeResolver health,
     IOptions<FleetOptions> options,
     TimeProvider timeProvider,
     ILogger<Reconciler> logger) : BackgroundService
@@ -50,8 +51,11 @@ internal sealed class Reconciler(
                     if (!wasLeader)
                     {
                         FleetLog.BecameLeader(logger);
+                        health.BecameLeader();
                     }
 
+                    // Verdicts first, so this pass already replaces what they retire.
+                    await health.ResolveAsync(stoppingToken).ConfigureAwait(false);
                     await ReconcileAllAsync(stoppingToken).ConfigureAwait(false);
                     await SyncCloudsIfDueAsync(stoppingToken).ConfigureAwait(false);
                     wait = TimeSpan.FromMilliseconds(o.ReconcileIntervalMs);
@@ -196,6 +200,11 @@ internal sealed class Reconciler(
             var reason = !clusters.TryGetValue(node.ClusterName!, out var cluster) ? $"{provisioner.Name} no longer knows cluster {node.ClusterName}"
                 : cluster.State == ClusterState.Stopped ? $"{provisioner.Name} reports cluster {node.ClusterName} stopped{(node.Spot ? " (spot reclaimed)" : "")}"
                 : null;
+            // A node whose agent still beats is alive whatever a listing says; the health decider asks again if it falls silent.
+            if (reason is not null && node.Connected && node.LastSeen is { } seen && now.UtcDateTime - seen < TimeSpan.FromSeconds(30))
+            {
+                reason = null;
+            }
             if (reason is null)
             {
                 _misses.Remove(node.NodeId);

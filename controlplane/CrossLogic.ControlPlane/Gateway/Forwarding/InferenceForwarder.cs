@@ -57,13 +57,21 @@ internal sealed class InferenceForwarder(
                 return;
             }
 
+            replica.Started();
+            if (replica.IsOut)
+            {
+                // Marked out after this request's snapshot was taken: never sent there. Picked again, not counted as an attempt.
+                replica.Finished();
+                attempt--;
+                continue;
+            }
+
             var state = new ForwardingState(requestId, engineKeys.For(replica.NodeId), path);
             context.Features.Set(state);
             context.Request.Body = new MemoryStream(request.Body, writable: false);
             context.Request.ContentLength = request.Body.Length;
             var tap = new ResponseTap(clientBody, request.Stream, request.ClientWantsUsage, time);
             context.Response.Body = tap;
-            replica.Started();
             ForwarderError error;
             try
             {

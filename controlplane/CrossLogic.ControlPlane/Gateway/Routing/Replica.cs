@@ -9,6 +9,7 @@ internal sealed class Replica(string nodeId, long leaseEpoch, string model, stri
     private int _inFlight;
     private int _consecutiveFailures;
     private long _ejectedUntil;
+    private volatile bool _out;
 
     public string NodeId { get; } = nodeId;
 
@@ -42,6 +43,12 @@ internal sealed class Replica(string nodeId, long leaseEpoch, string model, stri
             return InFlight + ReportedWaiting + (kv > 0.9 ? (kv - 0.9) * 100 : 0);
         }
     }
+
+    /// <summary>Taken out of routing (a verdict, a drain, a new session): never sent another request. A request that
+    /// picked it from an older snapshot checks this after counting itself in flight, and picks again.</summary>
+    public bool IsOut => _out;
+
+    public void MarkOut() => _out = true;
 
     public void Started() => Interlocked.Increment(ref _inFlight);
 

@@ -73,6 +73,7 @@ internal sealed class ReplicaPicker(IOptions<GatewayOptions> options, TimeProvid
         {
             var replica = replicas[i];
             if (ReferenceEquals(replica, exclude)
+                || replica.IsOut
                 || (tier < Tier.Any && replica.IsEjected(now))
                 || (tier == Tier.Healthy && replica.Degraded))
             {

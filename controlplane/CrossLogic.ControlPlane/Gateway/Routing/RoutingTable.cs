@@ -52,6 +52,7 @@ internal sealed class RoutingTable(TimeProvider time)
             {
                 if (existing is not null)
                 {
+                    existing.MarkOut();
                     _byNode.Remove(update.NodeId);
                     Rebuild();
                     routedNow = false;
@@ -63,6 +64,7 @@ internal sealed class RoutingTable(TimeProvider time)
                 var replica = existing;
                 if (replica is null || replica.LeaseEpoch != update.LeaseEpoch || replica.Destination != destination || replica.Model != update.Model)
                 {
+                    existing?.MarkOut();
                     replica = new Replica(update.NodeId, update.LeaseEpoch, update.Model, destination);
                     _byNode[update.NodeId] = replica;
                     _modelFirstSeen.TryAdd(update.Model, time.GetUtcNow().ToUnixTimeSeconds());
@@ -92,6 +94,7 @@ internal sealed class RoutingTable(TimeProvider time)
                 return;
             }
 
+            existing.MarkOut();
             _byNode.Remove(nodeId);
             Rebuild();
         }

@@ -157,7 +157,29 @@ internal sealed class LocalProvisioner(IOptions<LocalProvisionerOptions> options
             // A process on this machine: no cloud metadata service announces its end.
             ["Preemption"] = new JsonObject { ["Cloud"] = "none" },
         };
+        if (Options.AgentSettingsJson.Length > 0)
+        {
+            Merge(config, JsonNode.Parse(Options.AgentSettingsJson) as JsonObject
+                ?? throw new ProvisionException(ProvisionFailure.Invalid, "Provisioners:Local:AgentSettingsJson must be a JSON object"));
+        }
+
         return config.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>Deep merge: objects key by key, anything else replaced.</summary>
+    private static void Merge(JsonObject target, JsonObject source)
+    {
+        foreach (var (key, value) in source)
+        {
+            if (value is JsonObject child && target[key] is JsonObject existing)
+            {
+                Merge(existing, child);
+            }
+            else
+            {
+                target[key] = value?.DeepClone();
+            }
+        }
     }
 
     private bool UseVllm() => Options.Engine switch

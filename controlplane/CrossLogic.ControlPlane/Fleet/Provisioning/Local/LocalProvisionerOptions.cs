@@ -21,6 +21,10 @@ internal sealed class LocalProvisionerOptions
     /// <summary>Extra configuration for every agent's `Engine` section (for example restart delays), merged last.</summary>
     public Dictionary<string, string> EngineSettings { get; set; } = [];
 
+    /// <summary>A JSON object merged into every agent's config last, key by key (for example a `Preemption` section
+    /// pointing at a metadata server, or `Engine:Environment` for the mock engine).</summary>
+    public string AgentSettingsJson { get; set; } = "";
+
     /// <summary>Clusters at once; one more is refused as "no capacity", as a full region would be.</summary>
     public int MaxClusters { get; set; } = 8;
 
