@@ -140,7 +140,11 @@ public sealed class ChaosProxy : IAsyncDisposable
     {
         try
         {
-            client.Client.LingerState = new LingerOption(true, 0);
+            if (client.Client is { } socket)
+            {
+                socket.LingerState = new LingerOption(true, 0);
+            }
+
             client.Dispose();
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)

@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace CrossLogic.Agent.Hosting;
 
@@ -23,6 +24,8 @@ internal static class AgentHost
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+        // The control plane probes every few seconds: ASP.NET Core's per-request lines would drown the agent's own.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // The probe API is gRPC only, served as cleartext HTTP/2 (h2c); TLS comes from the network it lives on.

@@ -135,11 +135,21 @@ internal sealed class NodeLinkClient(
             Volatile.Write(ref _active, new ActiveSession(writer, ended));
             await writer.WriteAsync(new AgentMessage { Hello = BuildHello(endpoint) }, sessionCts.Token).ConfigureAwait(false);
 
-            var welcome = await ReadWelcomeAsync(call.ResponseStream, sessionCts.Token).ConfigureAwait(false);
-            if (welcome is null)
+            var opening = await ReadWelcomeAsync(call.ResponseStream, sessionCts.Token).ConfigureAwait(false);
+            if (opening is null)
             {
                 return new SessionOutcome(false, false, false, "stream closed before Welcome");
             }
+
+            if (opening.Shutdown is { } refused)
+            {
+                // Fenced: this node was declared dead and replaced while it was away. It must not serve again.
+                LinkLog.ShutdownRequested(logger, refused.Reason);
+                lifetime.StopApplication();
+                return new SessionOutcome(false, false, true, "control plane requested shutdown: " + refused.Reason);
+            }
+
+            var welcome = opening.Welcome;
 
             welcomed = true;
             var interval = welcome.HeartbeatInterval?.ToTimeSpan() is { } i && i > TimeSpan.Zero ? i : TimeSpan.FromSeconds(1);
@@ -192,7 +202,8 @@ internal sealed class NodeLinkClient(
         }
     }
 
-    private async Task<Welcome?> ReadWelcomeAsync(IAsyncStreamReader<ControlMessage> responses, CancellationToken cancellationToken)
+    /// <summary>The control plane's first message: Welcome, or Shutdown for a fenced node; null when the stream closed.</summary>
+    private async Task<ControlMessage?> ReadWelcomeAsync(IAsyncStreamReader<ControlMessage> responses, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromMilliseconds(options.Link.WelcomeTimeoutMs));
@@ -201,7 +212,10 @@ internal sealed class NodeLinkClient(
             return null;
         }
 
-        return responses.Current.Welcome ?? throw new InvalidOperationException($"expected Welcome, got {responses.Current.BodyCase}");
+        var first = responses.Current;
+        return first.BodyCase is ControlMessage.BodyOneofCase.Welcome or ControlMessage.BodyOneofCase.Shutdown
+            ? first
+            : throw new InvalidOperationException($"expected Welcome, got {first.BodyCase}");
     }
 
     private async Task<string> ReadAsync(IAsyncStreamReader<ControlMessage> responses, SerializedStreamWriter<AgentMessage> writer, AckTracker acks, ShutdownFlag shutdown, CancellationToken cancellationToken)

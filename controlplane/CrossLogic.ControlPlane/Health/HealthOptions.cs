@@ -14,6 +14,14 @@ internal sealed class HealthOptions
     [Range(10, 60_000)]
     public int MinStdDevMs { get; set; } = 250;
 
+    /// <summary>The longest silence tolerated whatever the detector learnt, in milliseconds (with 1 s beats: 2.5 missed).</summary>
+    [Range(100, 600_000)]
+    public int MaxSilenceMs { get; set; } = 2_500;
+
+    /// <summary>A stream silent this long while probes answer is ended, so the agent dials again, in milliseconds.</summary>
+    [Range(100, 600_000)]
+    public int StreamAbortAfterMs { get; set; } = 10_000;
+
     /// <summary>How often the detector looks at every node, in milliseconds.</summary>
     [Range(10, 10_000)]
     public int CheckIntervalMs { get; set; } = 100;

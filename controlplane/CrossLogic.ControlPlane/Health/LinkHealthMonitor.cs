@@ -68,11 +68,11 @@ internal sealed partial class LinkHealthMonitor(
                 continue;
             }
 
-            var phi = live.Phi(now);
-            if (phi >= o.PhiThreshold && live.MarkSilent())
+            // Phi adapts to the node's rhythm; the ceiling bounds how long a very irregular one may stay silent.
+            var (phi, since) = live.Suspicion(now);
+            if ((phi >= o.PhiThreshold || since.TotalMilliseconds >= o.MaxSilenceMs) && live.MarkSilent())
             {
                 routing.Update(live.Route());
-                var since = now - live.Snapshot().LastSeen;
                 Log.Silent(logger, live.NodeId, phi, since.TotalMilliseconds);
                 metrics.HealthSignal("heartbeat_silent");
                 Record(live.NodeId, "HEARTBEAT_SILENT", $"no heartbeat for {since.TotalMilliseconds:0} ms (phi {phi:0.#}): out of routing, probing",
@@ -116,8 +116,13 @@ internal sealed partial class LinkHealthMonitor(
                 if (!wasVouched)
                 {
                     Log.LinkBroken(logger, live.NodeId);
-                    Record(live.NodeId, "LINK_DISAGREEMENT", "the stream says nothing but the probe answers: routed on the probe's word; the agent is asked to reconnect");
-                    // A silent stream is ended, so the agent dials again; a closed one it redials by itself.
+                    Record(live.NodeId, "LINK_DISAGREEMENT", "the stream says nothing but the probe answers: routed on the probe's word");
+                }
+
+                // A stream silent for long is ended, so the agent dials again (a closed one it redials by itself); a
+                // merely late one is given the time to catch up.
+                if (live.Suspicion(now).Silent >= TimeSpan.FromMilliseconds(options.Value.StreamAbortAfterMs))
+                {
                     live.AbortStream();
                 }
             }

@@ -119,11 +119,14 @@ internal sealed class NodeLiveState(string nodeId, long leaseEpoch, DateTime att
     }
 
     /// <summary>The detector's suspicion of the stream now (0 when the stream is closed: its end is its own signal).</summary>
-    public double Phi(DateTime now)
+    public double Phi(DateTime now) => Suspicion(now).Phi;
+
+    /// <summary>The detector's suspicion and the silence since the last beat (zero when the stream is closed).</summary>
+    public (double Phi, TimeSpan Silent) Suspicion(DateTime now)
     {
         lock (_lock)
         {
-            return _connected && !_fenced ? _detector.Phi(now) : 0;
+            return _connected && !_fenced ? (_detector.Phi(now), now - _detector.LastArrival) : (0, TimeSpan.Zero);
         }
     }
 

@@ -172,12 +172,13 @@ public sealed class DeploymentPlannerTests
     }
 
     [Fact]
-    public void A_draining_node_is_replaced_and_left_to_finish()
+    public void A_draining_node_is_replaced_at_once_and_torn_down_after_its_requests_finish()
     {
         var draining = Held(State.Draining);
         var actions = Plan(Deployment(1), [draining]);
         Assert.Single(actions.OfType<LaunchReplica>());
-        Assert.DoesNotContain(actions, a => a is RetireNode);
+        var retire = Assert.Single(actions.OfType<RetireNode>());
+        Assert.Equal((draining.NodeId, false), (retire.NodeId, retire.Force));
     }
 
     [Fact]

@@ -46,14 +46,10 @@ internal static partial class FaultKit
     public static async Task WaitRoutedAsync(ControlPlaneProcess controlPlane, string nodeId, TimeSpan timeout) =>
         await Eventually.TrueAsync(async () => (await RoutingAsync(controlPlane, nodeId)) is { Count: > 0 } changes && changes[^1].Routed, timeout, $"{nodeId} routed", pollMs: 50);
 
-    /// <summary>When an engine received each request, from the mock engine's log lines.</summary>
+    /// <summary>When an engine received each inference request (POST; the agent's own readiness checks are GETs), from
+    /// the mock engine's log lines.</summary>
     public static IReadOnlyList<long> Arrivals(string engineLog)
     {
-        if (!File.Exists(engineLog))
-        {
-            return [];
-        }
-
         using var stream = new FileStream(engineLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         using var reader = new StreamReader(stream);
         return [.. ArrivedPattern().Matches(reader.ReadToEnd()).Select(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))];
@@ -66,7 +62,17 @@ internal static partial class FaultKit
     public static int ArrivalsAfter(string engineLog, long outAt, long untilMs = long.MaxValue, long toleranceMs = 5) =>
         Arrivals(engineLog).Count(a => a > outAt + toleranceMs && a < untilMs);
 
-    [GeneratedRegex(@"arrived_unix_ms=(\d+)")]
+    /// <summary>A local cluster's engine log, where it ran or where its teardown moved it (`NAME.terminated-…`).</summary>
+    public static string LocalEngineLog(LocalClusters clusters, string clusterName)
+    {
+        var live = Path.Combine(clusters.Directory, clusterName, "engine.log");
+        return File.Exists(live)
+            ? live
+            : Directory.EnumerateDirectories(clusters.Directory, clusterName + ".terminated-*").Select(d => Path.Combine(d, "engine.log")).FirstOrDefault(File.Exists)
+              ?? throw new FileNotFoundException($"no engine log of {clusterName} in {clusters.Directory}");
+    }
+
+    [GeneratedRegex(@"""POST [^\n]*arrived_unix_ms=(\d+)")]
     private static partial Regex ArrivedPattern();
 }
 
@@ -78,7 +84,9 @@ internal sealed class GatewayLoad : IAsyncDisposable
     private int _ok;
     private int _failed;
 
-    public GatewayLoad(string gatewayUrl, string key, string model, int concurrency = 2, int maxTokens = 1)
+    /// <param name="pauseMs">Between one worker's requests: 2 workers with 20 ms pauses keep about 80 requests/s flowing,
+    /// load without starving the processes under test of this 2-core machine's CPU.</param>
+    public GatewayLoad(string gatewayUrl, string key, string model, int concurrency = 2, int maxTokens = 1, int pauseMs = 20)
     {
         _workers = [.. Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
@@ -102,7 +110,7 @@ internal sealed class GatewayLoad : IAsyncDisposable
                     Interlocked.Increment(ref _failed);
                 }
 
-                await Task.Delay(5);
+                await Task.Delay(pauseMs);
             }
         }))];
     }

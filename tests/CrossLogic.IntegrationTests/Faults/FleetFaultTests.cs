@@ -34,7 +34,6 @@ public sealed class FleetFaultTests(PostgresFixture postgres)
         await Task.Delay(300);
         var frozen = ready[0].NodeId;
         var pid = fleet.Local!.Running()[frozen];
-        var engineLog = Path.Combine(fleet.Local.Directory, frozen, "engine.log");
 
         // Only the agent stops (its engine keeps answering): any request routed there would be seen arriving.
         var stoppedAt = FaultKit.NowMs();
@@ -63,6 +62,8 @@ public sealed class FleetFaultTests(PostgresFixture postgres)
         var routing = await FaultKit.RoutingAsync(fleet.ControlPlane, frozen);
         var lastOut = routing.Last(r => !r.Routed).At;
         Assert.DoesNotContain(routing, r => r.Routed && r.At > stoppedAt);
+        var engineLog = FaultKit.LocalEngineLog(fleet.Local, frozen);
+        Assert.Contains(FaultKit.Arrivals(engineLog), a => a < stoppedAt);
         var afterOut = FaultKit.ArrivalsAfter(engineLog, lastOut);
         FaultKit.Figure("freeze_requests_after_out", afterOut.ToString(CultureInfo.InvariantCulture));
         Assert.Equal(0, afterOut);
@@ -120,9 +121,12 @@ public sealed class FleetFaultTests(PostgresFixture postgres)
 
         // The requests running on the preempted node finish there (the drain waits for them); none fails, the other
         // replica takes the new ones.
-        await fleet.WaitReadyAsync("preempt", 2, TimeSpan.FromSeconds(60));
+        await Eventually.TrueAsync(
+            async () => (await fleet.NodesAsync("preempt")).Count(n => n.State == Node.Types.State.Ready && n.NodeId != node) == 2,
+            TimeSpan.FromSeconds(60), "the replacement ready");
+        await Eventually.TrueAsync(() => !fleet.Local!.Running().ContainsKey(node), TimeSpan.FromSeconds(30), "the preempted machine torn down after its drain");
         var failed = load.Failed;
-        var engineLog = Path.Combine(fleet.Local!.Directory, node, "engine.log");
+        var engineLog = FaultKit.LocalEngineLog(fleet.Local!, node);
         var afterOut = FaultKit.ArrivalsAfter(engineLog, outAt);
         FaultKit.Figure("preempt_requests_after_out", afterOut.ToString(CultureInfo.InvariantCulture));
         Assert.Equal(0, afterOut);

@@ -10,8 +10,9 @@ namespace CrossLogic.ControlPlane.Fleet.Reconcile;
 /// Decides, for one deployment, what to launch and what to retire — a pure function of the deployment, its nodes, the
 /// offers and the recent launch failures, so every rule is tested without a database or a cloud.
 /// <list type="bullet">
-/// <item>A replica counts while it is REQUESTED…DEGRADED and not retiring. FAILED and LOST nodes are retired (torn
-/// down) and replaced; DRAINING ones are replaced and left to finish.</item>
+/// <item>A replica counts while it is REQUESTED…DEGRADED (or UNREACHABLE within its grace) and not retiring. FAILED and
+/// LOST nodes are retired (torn down) and replaced; DRAINING ones (a preemption notice, an operator's drain) are
+/// replaced at once and torn down once their running requests finish.</item>
 /// <item>Surge: nodes holding a machine (counted, draining, retiring) never exceed replicas + max_surge, so a
 /// replacement waits for the old machine's teardown only when the surge is used up.</item>
 /// <item>Spot policy: the first on_demand_base replicas are on-demand; the rest spot first (cheapest offer not in
@@ -43,6 +44,10 @@ internal static class DeploymentPlanner
             if (node.State is (short)Node.Types.State.Failed or (short)Node.Types.State.Lost or (short)Node.Types.State.Terminated)
             {
                 actions.Add(new RetireNode(node.NodeId, true, $"{Store.NodeStates.Name(node.State)}: replacing it"));
+            }
+            else if (node.State == (short)Node.Types.State.Draining)
+            {
+                actions.Add(new RetireNode(node.NodeId, false, "draining: torn down once its running requests finish"));
             }
             else if (node.State is (short)Node.Types.State.Requested or (short)Node.Types.State.Provisioning
                      && node.LaunchedAt is { } launched && now - launched > backoff.Startup)
