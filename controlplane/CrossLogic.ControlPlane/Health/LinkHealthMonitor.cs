@@ -31,6 +31,7 @@ internal sealed partial class LinkHealthMonitor(
     IOptions<HealthOptions> options,
     TimeProvider time,
     Observability.ControlPlaneMetrics metrics,
+    IHostApplicationLifetime lifetime,
     ILogger<LinkHealthMonitor> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -52,6 +53,11 @@ internal sealed partial class LinkHealthMonitor(
     /// <summary>One look at every node: silence by the detector, and the probes that are due.</summary>
     internal void Check(CancellationToken cancellationToken)
     {
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            return; // streams end because this control plane stops, not because the nodes did
+        }
+
         var o = options.Value;
         var now = time.GetUtcNow().UtcDateTime;
         var forgetAfter = TimeSpan.FromSeconds(o.ForgetAfterSeconds);
@@ -102,7 +108,7 @@ internal sealed partial class LinkHealthMonitor(
         var streamDown = live.StreamDown;
         var wasVouched = live.Route().Connected && streamDown;
         var failures = live.Probed(now, outcome.Ok, outcome.Engine);
-        if (!registry.IsCurrent(live))
+        if (!registry.IsCurrent(live) || lifetime.ApplicationStopping.IsCancellationRequested)
         {
             return;
         }

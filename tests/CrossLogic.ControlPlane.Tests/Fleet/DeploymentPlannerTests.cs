@@ -76,6 +76,16 @@ public sealed class DeploymentPlannerTests
     }
 
     [Fact]
+    public void A_failed_node_still_connected_drains_before_its_teardown_and_a_lost_one_goes_at_once()
+    {
+        var failed = Held(State.Failed) with { Connected = true };
+        var lost = Held(State.Lost);
+        var retired = Plan(Deployment(2), [failed, lost]).OfType<RetireNode>().ToDictionary(r => r.NodeId, r => r.Force);
+        Assert.False(retired[failed.NodeId]);
+        Assert.True(retired[lost.NodeId]);
+    }
+
+    [Fact]
     public void An_unreachable_replica_is_waited_for_during_its_grace_and_replaced_once_retired()
     {
         // Within its grace it still counts: a partition that heals must not leave a surplus behind.

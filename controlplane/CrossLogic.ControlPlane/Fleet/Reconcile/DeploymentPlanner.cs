@@ -43,7 +43,10 @@ internal static class DeploymentPlanner
         {
             if (node.State is (short)Node.Types.State.Failed or (short)Node.Types.State.Lost or (short)Node.Types.State.Terminated)
             {
-                actions.Add(new RetireNode(node.NodeId, true, $"{Store.NodeStates.Name(node.State)}: replacing it"));
+                // A node that failed while its agent is still with us (a fatal GPU error, an engine crash loop) drains
+                // first: requests still running finish if they can. A lost one has nothing left to drain.
+                var drain = node.State == (short)Node.Types.State.Failed && node.Connected;
+                actions.Add(new RetireNode(node.NodeId, !drain, $"{Store.NodeStates.Name(node.State)}: replacing it{(drain ? " after a drain" : "")}"));
             }
             else if (node.State == (short)Node.Types.State.Draining)
             {
