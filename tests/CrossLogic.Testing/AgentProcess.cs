@@ -26,6 +26,9 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public Agent.AgentClient Probe => new(_probeChannel ??= GrpcChannel.ForAddress($"http://127.0.0.1:{ProbePort}"));
 
+    /// <summary>`authorization: Bearer <node token>`: what the agent's Drain (and the engine's output in Probe) need.</summary>
+    public Grpc.Core.Metadata NodeTokenHeaders { get; private init; } = [];
+
     public GrpcChannel ProbeChannel => _probeChannel ??= GrpcChannel.ForAddress($"http://127.0.0.1:{ProbePort}");
 
     /// <summary>The config file the agent was started with.</summary>
@@ -72,7 +75,12 @@ public sealed class AgentProcess : IAsyncDisposable
         var configPath = Path.Combine(dir, "agent.json");
         File.WriteAllText(configPath, config as string ?? JsonSerializer.Serialize(config));
         var process = ChildProcess.Start(RepoPaths.AgentBinary, ["run", "--config", configPath], environment);
-        return new AgentProcess(process, dir, nodeId, probePort);
+        var token = config is Dictionary<string, object> { } settings && settings.TryGetValue("ControlPlane", out var link)
+            && link is Dictionary<string, object> linkSettings && linkSettings.TryGetValue("Token", out var value) ? value as string : null;
+        return new AgentProcess(process, dir, nodeId, probePort)
+        {
+            NodeTokenHeaders = token is null ? [] : new Grpc.Core.Metadata { { "authorization", "Bearer " + token } },
+        };
     }
 
     public async ValueTask DisposeAsync()

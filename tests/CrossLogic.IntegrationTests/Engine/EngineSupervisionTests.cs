@@ -35,7 +35,9 @@ public sealed class EngineSupervisionTests(PostgresFixture db) : IAsyncLifetime
         var events = await _controlPlane.EventsAsync(nodeId);
         Assert.Contains(events, e => e.Kind == "ENGINE_STARTED" && e.Detail["command"].Contains("serve test-model", StringComparison.Ordinal));
         Assert.Contains(events, e => e.Kind == "ENGINE_READY");
-        var probe = await agent.Probe.ProbeAsync(new ProbeRequest());
+        // The engine's output only for the node's token; the health snapshot for anyone who can reach the port.
+        Assert.Empty((await agent.Probe.ProbeAsync(new ProbeRequest())).EngineLogTail);
+        var probe = await agent.Probe.ProbeAsync(new ProbeRequest(), agent.NodeTokenHeaders);
         Assert.Contains(probe.EngineLogTail, l => l.Contains("mock engine serving test-model", StringComparison.Ordinal));
         Assert.Contains("mock engine serving", await File.ReadAllTextAsync(LogFile()), StringComparison.Ordinal);
     }
@@ -141,7 +143,10 @@ public sealed class EngineSupervisionTests(PostgresFixture db) : IAsyncLifetime
         await Eventually.TrueAsync(async () => (await agent.Probe.ProbeAsync(new ProbeRequest())).Engine.RunningRequests == 1, TimeSpan.FromSeconds(5), "the request is running");
         await Eventually.TrueAsync(async () => (await _controlPlane.GetNodeAsync(nodeId)).Engine.RunningRequests == 1, TimeSpan.FromSeconds(3), "the scraped load reaches the control plane in heartbeats");
 
-        var drain = await agent.Probe.DrainAsync(new DrainRequest { Deadline = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(20)) });
+        var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await agent.Probe.DrainAsync(new DrainRequest()));
+        Assert.Equal(Grpc.Core.StatusCode.Unauthenticated, refused.StatusCode);
+        Assert.Equal(1, (await agent.Probe.ProbeAsync(new ProbeRequest())).Engine.RunningRequests);
+        var drain = await agent.Probe.DrainAsync(new DrainRequest { Deadline = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(20)) }, agent.NodeTokenHeaders);
 
         Assert.Equal(0, drain.RequestsCut);
         Assert.True(drain.Took.ToTimeSpan() > TimeSpan.FromSeconds(1), "the drain waited for the request");
