@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CrossLogic.Agent.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CrossLogic.Agent.Hosting;
 
@@ -8,6 +9,9 @@ internal static class AgentCommandLine
 {
     /// <summary>Exit code for a configuration the agent refuses to start with.</summary>
     public const int BadConfigExitCode = 2;
+
+    /// <summary>The control plane fenced this node (declared dead, replaced): restarting the agent cannot help.</summary>
+    public const int FencedExitCode = 3;
 
     public static RootCommand Build()
     {
@@ -56,6 +60,7 @@ internal static class AgentCommandLine
         }
 
         var app = AgentHost.Build(options, new NodeCredential(token));
+        var link = app.Services.GetRequiredService<Link.LinkState>();
         try
         {
             await app.RunAsync().ConfigureAwait(false);
@@ -71,6 +76,6 @@ internal static class AgentCommandLine
             await app.DisposeAsync().ConfigureAwait(false);
         }
 
-        return 0;
+        return link.Fenced ? FencedExitCode : 0;
     }
 }

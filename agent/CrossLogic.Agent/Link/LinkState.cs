@@ -11,6 +11,13 @@ internal sealed class LinkState
     private long _leaseEpoch;
     private DateTimeOffset? _lastAck;
     private int _reconnects;
+    private volatile bool _fenced;
+
+    /// <summary>The control plane told this agent to shut down: its node was declared dead and replaced. The process
+    /// exits with <see cref="Hosting.AgentCommandLine.FencedExitCode"/>, which systemd does not restart.</summary>
+    public bool Fenced => _fenced;
+
+    public void MarkFenced() => _fenced = true;
 
     /// <summary>True while a stream to the control plane is welcomed and open.</summary>
     public bool IsConnected

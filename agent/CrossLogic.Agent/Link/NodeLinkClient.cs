@@ -145,6 +145,7 @@ internal sealed class NodeLinkClient(
             {
                 // Fenced: this node was declared dead and replaced while it was away. It must not serve again.
                 LinkLog.ShutdownRequested(logger, refused.Reason);
+                state.MarkFenced();
                 lifetime.StopApplication();
                 return new SessionOutcome(false, false, true, "control plane requested shutdown: " + refused.Reason);
             }
@@ -244,6 +245,7 @@ internal sealed class NodeLinkClient(
                     break;
                 case ControlMessage.BodyOneofCase.Shutdown:
                     LinkLog.ShutdownRequested(logger, message.Shutdown.Reason);
+                    state.MarkFenced();
                     shutdown.Requested = true;
                     lifetime.StopApplication();
                     return "control plane requested shutdown: " + message.Shutdown.Reason;

@@ -138,7 +138,7 @@ internal sealed class LinkSessionHandler(
     /// </summary>
     private async Task FenceAsync(string nodeId, long epoch, Node.Types.State state, ControlChannel channel, CancellationToken cancellationToken)
     {
-        var reason = $"fenced: this node was declared {NodeStates.Name(state)} and replaced; shut down";
+        var reason = $"fenced: this node was declared dead or replaced while it was away (state {NodeStates.Name(state)}); shut down";
         LinkLog.Fenced(logger, nodeId, epoch, NodeStates.Name(state));
         metrics.HealthSignal("fenced");
         try

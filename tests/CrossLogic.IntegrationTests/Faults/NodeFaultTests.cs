@@ -195,6 +195,7 @@ public sealed class NodeFaultTests(PostgresFixture db) : IAsyncLifetime
         var back = StartAgentAgain(controlPlane, node.NodeId);
         Assert.True(await back.Process.WaitForExitAsync(TimeSpan.FromSeconds(20)), "the fenced agent shut down");
         Assert.Contains("Control plane asked this agent to shut down: fenced", back.Process.Output);
+        Assert.True(back.Process.ExitCode == 3, back.Process.Output); // RestartPreventExitStatus in the systemd unit: it stays down
         var events = await controlPlane.EventsAsync(node.NodeId);
         Assert.Contains(events, e => e.Kind == "FENCED");
         Assert.False((await FaultKit.RoutingAsync(controlPlane, node.NodeId))[^1].Routed);
