@@ -16,7 +16,9 @@ internal sealed record ProbeOutcome(bool Ok, EngineStatus? Engine, string Error,
 /// </summary>
 internal sealed class AgentProber(IOptions<HealthOptions> options, TimeProvider time) : IDisposable
 {
-    private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
+    private static readonly TimeSpan ChannelIdle = TimeSpan.FromMinutes(10);
+    private readonly ConcurrentDictionary<string, ProbeChannel> _channels = new(StringComparer.Ordinal);
+    private long _nextPrune;
 
     public async Task<ProbeOutcome> ProbeAsync(string nodeId, string endpoint, CancellationToken cancellationToken)
     {
@@ -26,7 +28,8 @@ internal sealed class AgentProber(IOptions<HealthOptions> options, TimeProvider 
             return new ProbeOutcome(false, null, endpoint.Length == 0 ? "no probe address recorded for the node" : $"probe address '{endpoint}' is not usable", TimeSpan.Zero);
         }
 
-        var channel = _channels.GetOrAdd(address, static a => GrpcChannel.ForAddress(a, new GrpcChannelOptions
+        PruneIdle(started);
+        var entry = _channels.GetOrAdd(address, static a => new ProbeChannel(GrpcChannel.ForAddress(a, new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler
             {
@@ -36,7 +39,9 @@ internal sealed class AgentProber(IOptions<HealthOptions> options, TimeProvider 
                 UseProxy = false,
             },
             MaxReceiveMessageSize = 1 << 20,
-        }));
+        })));
+        entry.LastUsed = started;
+        var channel = entry.Channel;
         try
         {
             var deadline = DateTime.UtcNow.AddMilliseconds(options.Value.ProbeTimeoutMs);
@@ -49,6 +54,11 @@ internal sealed class AgentProber(IOptions<HealthOptions> options, TimeProvider 
         catch (RpcException ex)
         {
             return new ProbeOutcome(false, null, $"{ex.StatusCode}: {ex.Status.Detail}", time.GetElapsedTime(started));
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or HttpRequestException)
+        {
+            // A channel pruned under this very call (idle for 10 minutes until now): a failed probe, tried again soon.
+            return new ProbeOutcome(false, null, ex.Message, time.GetElapsedTime(started));
         }
     }
 
@@ -66,11 +76,36 @@ internal sealed class AgentProber(IOptions<HealthOptions> options, TimeProvider 
         return true;
     }
 
+    /// <summary>Nodes come and go: a channel to an address no node was probed at for a while is closed.</summary>
+    private void PruneIdle(long now)
+    {
+        var due = Interlocked.Read(ref _nextPrune);
+        if (now < due || Interlocked.CompareExchange(ref _nextPrune, now + time.TimestampFrequency * 60, due) != due)
+        {
+            return;
+        }
+
+        foreach (var (address, entry) in _channels)
+        {
+            if (time.GetElapsedTime(entry.LastUsed, now) > ChannelIdle && _channels.TryRemove(new KeyValuePair<string, ProbeChannel>(address, entry)))
+            {
+                entry.Channel.Dispose();
+            }
+        }
+    }
+
     public void Dispose()
     {
-        foreach (var channel in _channels.Values)
+        foreach (var entry in _channels.Values)
         {
-            channel.Dispose();
+            entry.Channel.Dispose();
         }
+    }
+
+    private sealed class ProbeChannel(GrpcChannel channel)
+    {
+        public GrpcChannel Channel { get; } = channel;
+
+        public long LastUsed { get; set; }
     }
 }
