@@ -85,6 +85,8 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
             ["ControlPlane__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Gateway__EngineKeySecret"] = EngineKeySecret,
             ["Link__FlushIntervalMs"] = "200",
+            // As the container runs it (packaging/Containerfile): a large gen0 budget, so GC pauses are rare.
+            ["DOTNET_GCgen0size"] = "0x10000000",
             ["Logging__LogLevel__Default"] = "Information",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())

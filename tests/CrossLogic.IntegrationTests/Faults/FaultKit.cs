@@ -34,6 +34,9 @@ internal static partial class FaultKit
     /// <summary>Waits for the node's first ROUTING_OUT at or after <paramref name="sinceMs"/>; returns its moment.</summary>
     public static async Task<long> WaitOutAsync(ControlPlaneProcess controlPlane, string nodeId, long sinceMs, TimeSpan timeout)
     {
+        // The control plane stamps the moment itself; asking at once would only compete with it for the CPU while it
+        // reacts, and measure the test as much as the product.
+        await Task.Delay(250);
         long at = 0;
         await Eventually.TrueAsync(async () =>
         {
