@@ -27,7 +27,7 @@ internal sealed partial class LinkHealthMonitor(
     RoutingTable routing,
     AgentProber prober,
     NodeStore store,
-    Fleet.Reconcile.ReconcileSignal reconcile,
+    LiveTransitions transitions,
     IOptions<HealthOptions> options,
     TimeProvider time,
     Observability.ControlPlaneMetrics metrics,
@@ -163,31 +163,18 @@ internal sealed partial class LinkHealthMonitor(
             Log.Unreachable(logger, live.NodeId, stream, outcome.Error);
             await TransitionAsync(live, Node.Types.State.Unreachable, $"stream {stream} and the probe fails ({outcome.Error})", cancellationToken).ConfigureAwait(false);
             live.AbortStream();
-            reconcile.Poke();
         }
     }
 
     private async Task TransitionAsync(NodeLiveState live, Node.Types.State to, string reason, CancellationToken cancellationToken)
     {
-        if (live.Transition(to) is not { } from)
-        {
-            return;
-        }
-
-        metrics.NodeTransition(to);
         try
         {
-            if (!await store.TransitionAsync(live.NodeId, live.LeaseEpoch, (short)from, (short)to, reason, cancellationToken).ConfigureAwait(false))
-            {
-                // A newer session owns the node, or the leader fenced it: this replica's view is stale.
-                Log.TransitionFenced(logger, live.NodeId, to);
-            }
+            await transitions.ApplyAsync(live, to, reason, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or OperationCanceledException)
+        catch (OperationCanceledException)
         {
-            // Routing already follows the verdict; the database catches up at the next change.
-            live.Transition(from);
-            Log.TransitionNotRecorded(logger, ex, live.NodeId, to);
+            // Stopping: routing already follows the verdict.
         }
     }
 
@@ -220,11 +207,7 @@ internal sealed partial class LinkHealthMonitor(
         [LoggerMessage(2104, LogLevel.Error, "Node {NodeId}: unreachable (stream {Stream}, probe: {Error})")]
         public static partial void Unreachable(ILogger logger, string nodeId, string stream, string error);
 
-        [LoggerMessage(2105, LogLevel.Information, "Node {NodeId}: verdict {State} not recorded, a newer session or a fence owns the node")]
-        public static partial void TransitionFenced(ILogger logger, string nodeId, Node.Types.State state);
 
-        [LoggerMessage(2106, LogLevel.Warning, "Node {NodeId}: verdict {State} not recorded (database unavailable); routing follows it already")]
-        public static partial void TransitionNotRecorded(ILogger logger, Exception exception, string nodeId, Node.Types.State state);
 
         [LoggerMessage(2107, LogLevel.Warning, "Node {NodeId}: event {Kind} not recorded (database unavailable)")]
         public static partial void EventNotRecorded(ILogger logger, Exception exception, string nodeId, string kind);

@@ -32,4 +32,7 @@ internal static partial class LinkLog
 
     [LoggerMessage(1011, LogLevel.Warning, "Events of node {NodeId} wait unacknowledged: the database did not take them; retrying at every heartbeat")]
     public static partial void EventsWaiting(ILogger logger, Exception exception, string nodeId);
+
+    [LoggerMessage(1012, LogLevel.Information, "Node {NodeId}: state {State} not recorded, a newer session or a fence owns the node")]
+    public static partial void TransitionFenced(ILogger logger, string nodeId, Contracts.V1.Node.Types.State state);
 }

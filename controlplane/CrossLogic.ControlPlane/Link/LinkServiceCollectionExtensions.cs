@@ -7,6 +7,7 @@ internal static class LinkServiceCollectionExtensions
     {
         services.AddOptions<NodeLinkOptions>().BindConfiguration("Link").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<LiveNodeRegistry>();
+        services.AddSingleton<LiveTransitions>();
         services.AddSingleton<LinkSessionHandler>();
         services.AddSingleton<HeartbeatFlusher>();
         services.AddHostedService(sp => sp.GetRequiredService<HeartbeatFlusher>());

@@ -21,7 +21,7 @@ internal sealed class LinkSessionHandler(
     RoutingTable routing,
     IOptions<NodeLinkOptions> options,
     IOptions<HealthOptions> health,
-    Fleet.Reconcile.ReconcileSignal reconcile,
+    LiveTransitions transitions,
     TimeProvider timeProvider,
     Observability.ControlPlaneMetrics metrics,
     IHostApplicationLifetime lifetime,
@@ -182,26 +182,9 @@ internal sealed class LinkSessionHandler(
                     (derived, reason) = (Node.Types.State.Draining, "drain requested");
                 }
 
-                if (live.Transition(derived) is { } previous)
-                {
-                    // Rare, so written at once: routing and operators see a state change without waiting for a flush.
-                    try
-                    {
-                        await store.TransitionAsync(live.NodeId, live.LeaseEpoch, (short)previous, (short)derived, reason, cancellationToken).ConfigureAwait(false);
-                        LinkLog.StateChanged(logger, live.NodeId, previous, derived, reason);
-                        metrics.NodeTransition(derived);
-                        if (derived is Node.Types.State.Draining or Node.Types.State.Failed)
-                        {
-                            reconcile.Poke(); // its replacement is launched now, not at the next pass
-                        }
-                    }
-                    catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
-                    {
-                        // The database is away: keep the stream, and try the same transition on the next heartbeat.
-                        live.Transition(previous);
-                        LinkLog.TransitionNotRecorded(logger, ex, live.NodeId, derived);
-                    }
-                }
+                // Rare, so written at once: routing and operators see a state change without waiting for a flush.
+                // When the database is away the stream stays, and the same transition is tried at the next heartbeat.
+                await transitions.ApplyAsync(live, derived, reason, cancellationToken).ConfigureAwait(false);
 
                 // From the derived state, even when the database could not take it: routing must not wait for storage.
                 var route = live.Route();
@@ -304,22 +287,8 @@ internal sealed class LinkSessionHandler(
         live.DrainRequested = true;
         routing.Update(live.Route());
         var noticeReason = "preemption notice" + (notice.Detail.TryGetValue("deadline", out var at) ? ", deadline " + at : "");
-        if (live.Transition(Node.Types.State.Draining) is { } before)
-        {
-            try
-            {
-                // Draining in the table at once, so the reconciler launches the replacement without waiting for the engine.
-                await store.TransitionAsync(live.NodeId, live.LeaseEpoch, (short)before, (short)Node.Types.State.Draining, noticeReason, cancellationToken).ConfigureAwait(false);
-                metrics.NodeTransition(Node.Types.State.Draining);
-                reconcile.Poke();
-            }
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
-            {
-                live.Transition(before);
-                LinkLog.TransitionNotRecorded(logger, ex, live.NodeId, Node.Types.State.Draining);
-            }
-        }
-
+        // Draining in the table at once, so the reconciler launches the replacement without waiting for the engine.
+        await transitions.ApplyAsync(live, Node.Types.State.Draining, noticeReason, cancellationToken).ConfigureAwait(false);
         var left = notice.Detail.TryGetValue("deadline", out var text)
                    && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var deadline)
             ? deadline - timeProvider.GetUtcNow() - PreemptionDrainMargin

@@ -227,28 +227,8 @@ internal sealed class FleetNodeStore(NpgsqlDataSource dataSource, Observability.
     }
 
     /// <summary>Serving by the table, but neither a stream nor a probe reaches it: Unreachable, at the epoch it was judged.</summary>
-    public async Task MarkUnreachableAsync(string nodeId, long leaseEpoch, string reason, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var previous = await connection.QuerySingleOrDefaultAsync<short?>(new CommandDefinition(
-            """
-            WITH old AS (SELECT state FROM nodes WHERE node_id = @nodeId FOR UPDATE)
-            UPDATE nodes SET state = 11, state_reason = @reason, updated_at = now()
-              FROM old WHERE nodes.node_id = @nodeId AND nodes.lease_epoch = @leaseEpoch AND nodes.fenced_at IS NULL AND old.state IN (3, 4, 5, 6)
-            RETURNING old.state
-            """,
-            new { nodeId, leaseEpoch, reason },
-            transaction,
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
-        if (previous is { } was)
-        {
-            await NodeStore.InsertTransitionAsync(connection, transaction, nodeId, was, 11, reason, cancellationToken).ConfigureAwait(false);
-            metrics.NodeTransition(Contracts.V1.Node.Types.State.Unreachable);
-        }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-    }
+    public Task MarkUnreachableAsync(string nodeId, long leaseEpoch, string reason, CancellationToken cancellationToken) =>
+        TransitionAsync(nodeId, [3, 4, 5, 6], 11, reason, "", cancellationToken, leaseEpoch);
 
     /// <summary>
     /// Fences a node at the lease epoch it was judged at: whatever its agent says later, it is told to shut down and
@@ -301,7 +281,8 @@ internal sealed class FleetNodeStore(NpgsqlDataSource dataSource, Observability.
         return rows.AsList();
     }
 
-    private async Task TransitionAsync(string nodeId, short[] from, short to, string reason, string failureKind, CancellationToken cancellationToken)
+    /// <param name="leaseEpoch">When given, only that session's node, and only if it is not fenced.</param>
+    private async Task TransitionAsync(string nodeId, short[] from, short to, string reason, string failureKind, CancellationToken cancellationToken, long? leaseEpoch = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -312,9 +293,10 @@ internal sealed class FleetNodeStore(NpgsqlDataSource dataSource, Observability.
                    failure_kind = CASE WHEN @failureKind <> '' THEN @failureKind ELSE failure_kind END,
                    failed_at = CASE WHEN @failureKind <> '' THEN now() ELSE failed_at END
               FROM old WHERE nodes.node_id = @nodeId AND old.state = ANY(@from)
+               AND (CAST(@leaseEpoch AS bigint) IS NULL OR (nodes.lease_epoch = @leaseEpoch AND nodes.fenced_at IS NULL))
             RETURNING old.state
             """,
-            new { nodeId, from, to, reason, failureKind },
+            new { nodeId, from, to, reason, failureKind, leaseEpoch },
             transaction,
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (previous is { } was && was != to)
