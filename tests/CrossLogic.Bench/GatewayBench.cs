@@ -25,11 +25,17 @@ internal static class GatewayBench
         var workers = int.Parse(options.Get("--workers", "32"), CultureInfo.InvariantCulture);
         var dir = Directory.CreateTempSubdirectory("crosslogic-bench-gateway-").FullName;
         await using var postgres = await TempPostgres.StartAsync();
-        await using var controlPlane = await ControlPlaneProcess.StartAsync(postgres.ConnectionString(), new Dictionary<string, string>
+        var gatewaySettings = new Dictionary<string, string>
         {
             ["Logging__LogLevel__Default"] = "Warning",
             ["DOTNET_GCgen0size"] = "0x10000000",
-        });
+        };
+        foreach (var setting in (Environment.GetEnvironmentVariable("BENCH_GATEWAY_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            gatewaySettings[setting[..setting.IndexOf('=')]] = setting[(setting.IndexOf('=') + 1)..];
+        }
+
+        await using var controlPlane = await ControlPlaneProcess.StartAsync(postgres.ConnectionString(), gatewaySettings);
         var (apiKey, _) = await controlPlane.CreateApiKeyAsync("bench");
 
         // An engine that answers at once (the proxies' own cost dominates), and one that takes 20 ms per request as a
@@ -45,21 +51,21 @@ internal static class GatewayBench
             var gateway = new Target("gateway", controlPlane.GatewayUrl + "/chat/completions", apiKey);
             var targets = nginx is null ? [direct, gateway] : new[] { direct, gateway, new Target("nginx", $"http://127.0.0.1:{nginx.Port}/v1/chat/completions", fastKey) };
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, UseProxy = false });
-            foreach (var target in targets)
-            {
-                await ClosedLoopAsync(http, target, FastModel, 8, TimeSpan.FromSeconds(2)); // warm-up (JIT, pools)
-            }
+            await WarmUpAsync(http, targets, controlPlane);
 
             foreach (var rate in rates)
             {
                 var results = new Dictionary<string, LatencyHistogram>();
                 foreach (var target in targets)
                 {
-                    var (histogram, errors) = await FixedRateAsync(http, target, rate, TimeSpan.FromSeconds(seconds));
+                    var cpuBefore = CpuByProcess.Sample();
+                    var (histogram, lateness, errors) = await FixedRateAsync(http, target, rate, TimeSpan.FromSeconds(seconds));
+                    PrintCpu($"{target.Name}_cpu_us_per_request", $"_{rate}rps", cpuBefore, histogram.Count);
                     results[target.Name] = histogram;
                     Print($"{target.Name}_p50_ms_{rate}rps", histogram.Percentile(50));
                     Print($"{target.Name}_p99_ms_{rate}rps", histogram.Percentile(99));
                     Print($"{target.Name}_errors_{rate}rps", errors);
+                    Print($"{target.Name}_dispatch_late_p99_ms_{rate}rps", lateness.Percentile(99));
                 }
 
                 var suffix = rate == 500 ? "" : $"_{rate}rps";
@@ -72,11 +78,35 @@ internal static class GatewayBench
                 }
             }
 
-            var saturated = new Dictionary<string, double>();
+            // Saturation: the targets take turns, three rounds each, so a slow moment of this shared machine (another
+            // process, a GC) falls on all of them rather than on one.
+            var requests = targets.ToDictionary(t => t.Name, _ => 0L);
+            var elapsed = targets.ToDictionary(t => t.Name, _ => TimeSpan.Zero);
+            var cpu = targets.ToDictionary(t => t.Name, _ => new Dictionary<string, TimeSpan>(StringComparer.Ordinal));
+            for (var round = 0; round < 3; round++)
+            {
+                foreach (var target in targets)
+                {
+                    var cpuBefore = CpuByProcess.Sample();
+                    var (done, took) = await ClosedLoopAsync(http, target, FastModel, workers, TimeSpan.FromSeconds(seconds / 3.0));
+                    foreach (var (group, used) in CpuByProcess.Sample())
+                    {
+                        cpu[target.Name][group] = cpu[target.Name].GetValueOrDefault(group) + used - cpuBefore.GetValueOrDefault(group);
+                    }
+
+                    requests[target.Name] += done;
+                    elapsed[target.Name] += took;
+                }
+            }
+
+            var saturated = targets.ToDictionary(t => t.Name, t => requests[t.Name] / elapsed[t.Name].TotalSeconds);
             foreach (var target in targets)
             {
-                saturated[target.Name] = await ClosedLoopAsync(http, target, FastModel, workers, TimeSpan.FromSeconds(seconds));
                 Print($"{target.Name}_max_rps", saturated[target.Name]);
+                foreach (var (group, used) in cpu[target.Name].Where(g => g.Value.TotalMicroseconds >= requests[target.Name]).OrderBy(g => g.Key, StringComparer.Ordinal))
+                {
+                    Print($"{target.Name}_cpu_us_per_request_{group}", used.TotalMicroseconds / requests[target.Name]);
+                }
             }
 
             Print("gateway_throughput_ratio", saturated["gateway"] / saturated["direct"]);
@@ -84,8 +114,8 @@ internal static class GatewayBench
 
             // Engine-bound: 20 ms per request, 64 in flight.
             var slowDirect = new Target("direct", $"http://127.0.0.1:{slowPort}/v1/chat/completions", slowKey);
-            var directBound = await ClosedLoopAsync(http, slowDirect, SlowModel, 64, TimeSpan.FromSeconds(seconds), maxTokens: 4);
-            var gatewayBound = await ClosedLoopAsync(http, gateway, SlowModel, 64, TimeSpan.FromSeconds(seconds), maxTokens: 4);
+            var directBound = Rate(await ClosedLoopAsync(http, slowDirect, SlowModel, 64, TimeSpan.FromSeconds(seconds), maxTokens: 4));
+            var gatewayBound = Rate(await ClosedLoopAsync(http, gateway, SlowModel, 64, TimeSpan.FromSeconds(seconds), maxTokens: 4));
             Print("direct_engine_bound_rps", directBound);
             Print("gateway_engine_bound_rps", gatewayBound);
             Print("gateway_throughput_ratio_engine_bound", gatewayBound / directBound);
@@ -107,6 +137,45 @@ internal static class GatewayBench
         var (agent, port, engineKey) = await ServingNode.StartAsync(controlPlane, nodeId, model, engine);
         await Eventually.TrueAsync(async () => (await controlPlane.GetNodeAsync(nodeId)).State == Node.Types.State.Ready, TimeSpan.FromSeconds(60), model + " ready");
         return (port, engineKey, agent);
+    }
+
+    /// <summary>
+    /// Load every target until the gateway has stopped compiling hot code (the runtime's tiered JIT, with dynamic PGO,
+    /// recompiles hot methods for tens of seconds after start; the control plane's /metrics counts them), so the
+    /// figures describe a gateway in its steady state, as one that has run for hours is. Gives up after 90 s and says so.
+    /// </summary>
+    private static async Task WarmUpAsync(HttpClient http, Target[] targets, ControlPlaneProcess controlPlane)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var quietRounds = 0;
+        while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(90))
+        {
+            var before = await JitCompiledMethodsAsync(http, controlPlane);
+            foreach (var target in targets)
+            {
+                await ClosedLoopAsync(http, target, FastModel, 8, TimeSpan.FromSeconds(1));
+                await FixedRateAsync(http, target, 500, TimeSpan.FromSeconds(1));
+            }
+
+            var compiled = await JitCompiledMethodsAsync(http, controlPlane) - before;
+            Console.Error.WriteLine($"warm-up: the gateway compiled {compiled} methods in the last round");
+            quietRounds = compiled < 50 ? quietRounds + 1 : 0;
+            if (quietRounds == 2)
+            {
+                Print("warm_up_s", Stopwatch.GetElapsedTime(started).TotalSeconds);
+                return;
+            }
+        }
+
+        Console.Error.WriteLine("warm-up: the gateway was still compiling methods after 90 s; the figures may include it");
+        Print("warm_up_s", Stopwatch.GetElapsedTime(started).TotalSeconds);
+    }
+
+    private static async Task<double> JitCompiledMethodsAsync(HttpClient http, ControlPlaneProcess controlPlane)
+    {
+        var metrics = await http.GetStringAsync(controlPlane.HttpUrl + "/metrics");
+        var line = metrics.Split('\n').First(l => l.StartsWith("dotnet_jit_compiled_methods_total", StringComparison.Ordinal));
+        return double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
     }
 
     private static HttpRequestMessage Request(Target target, string model, int maxTokens)
@@ -136,40 +205,52 @@ internal static class GatewayBench
         }
     }
 
-    /// <summary>Open loop: requests start on schedule whatever the answers do; latency from the scheduled start.</summary>
-    private static async Task<(LatencyHistogram Histogram, long Errors)> FixedRateAsync(HttpClient http, Target target, int rate, TimeSpan duration)
+    /// <summary>
+    /// Open loop: a dedicated thread starts each request on schedule whatever the answers do. Latency runs from the
+    /// moment the request is handed to the client, so the dispatcher's own timer lateness (a thread sleep is about a
+    /// millisecond here, <c>Task.Delay</c> several) is not charged to the server; that lateness is reported apart.
+    /// </summary>
+    private static async Task<(LatencyHistogram Histogram, LatencyHistogram Lateness, long Errors)> FixedRateAsync(HttpClient http, Target target, int rate, TimeSpan duration)
     {
         var histogram = new LatencyHistogram();
+        var lateness = new LatencyHistogram();
         long errors = 0;
         var inFlight = new List<Task>();
-        var start = Stopwatch.GetTimestamp();
-        long sent = 0;
-        while (Stopwatch.GetElapsedTime(start) < duration)
+        var dispatcher = new Thread(() =>
         {
-            var due = (long)(Stopwatch.GetElapsedTime(start).TotalSeconds * rate);
-            for (; sent < due; sent++)
+            var start = Stopwatch.GetTimestamp();
+            for (long sent = 0; Stopwatch.GetElapsedTime(start) < duration;)
             {
-                var scheduled = start + (long)(sent * (double)Stopwatch.Frequency / rate);
-                inFlight.Add(Task.Run(async () =>
+                var due = (long)(Stopwatch.GetElapsedTime(start).TotalSeconds * rate);
+                for (; sent < due; sent++)
                 {
-                    var ok = await SendAsync(http, target, FastModel, 1);
-                    histogram.Record(Stopwatch.GetElapsedTime(scheduled).TotalMilliseconds);
-                    if (!ok)
-                    {
-                        Interlocked.Increment(ref errors);
-                    }
-                }));
+                    var scheduled = start + (long)(sent * (double)Stopwatch.Frequency / rate);
+                    lateness.Record(Stopwatch.GetElapsedTime(scheduled).TotalMilliseconds);
+                    inFlight.Add(TimedSendAsync());
+                }
+
+                Thread.Sleep(1);
             }
-
-            await Task.Delay(1);
-        }
-
+        }) { IsBackground = true, Name = "open-loop dispatcher" };
+        dispatcher.Start();
+        await Task.Run(dispatcher.Join);
         await Task.WhenAll(inFlight);
-        return (histogram, errors);
+        return (histogram, lateness, errors);
+
+        async Task TimedSendAsync()
+        {
+            var sending = Stopwatch.GetTimestamp();
+            var ok = await SendAsync(http, target, FastModel, 1);
+            histogram.Record(Stopwatch.GetElapsedTime(sending).TotalMilliseconds);
+            if (!ok)
+            {
+                Interlocked.Increment(ref errors);
+            }
+        }
     }
 
-    /// <summary>Closed loop: <paramref name="workers"/> requests always in flight; returns successful requests per second.</summary>
-    private static async Task<double> ClosedLoopAsync(HttpClient http, Target target, string model, int workers, TimeSpan duration, int maxTokens = 1)
+    /// <summary>Closed loop: <paramref name="workers"/> requests always in flight; returns the successful requests and the time taken.</summary>
+    private static async Task<(long Done, TimeSpan Elapsed)> ClosedLoopAsync(HttpClient http, Target target, string model, int workers, TimeSpan duration, int maxTokens = 1)
     {
         long done = 0;
         var start = Stopwatch.GetTimestamp();
@@ -183,7 +264,18 @@ internal static class GatewayBench
                 }
             }
         })));
-        return done / Stopwatch.GetElapsedTime(start).TotalSeconds;
+        return (done, Stopwatch.GetElapsedTime(start));
+    }
+
+    private static double Rate((long Done, TimeSpan Elapsed) run) => run.Done / run.Elapsed.TotalSeconds;
+
+    /// <summary>Where each request's CPU went, per kind of process (all of them share this machine's cores).</summary>
+    private static void PrintCpu(string prefix, string suffix, Dictionary<string, TimeSpan> before, long requests)
+    {
+        foreach (var (group, micros) in CpuByProcess.PerRequest(before, CpuByProcess.Sample(), requests))
+        {
+            Print($"{prefix}_{group}{suffix}", micros);
+        }
     }
 
     private static void Print(string key, double value) =>

@@ -1,10 +1,10 @@
 namespace CrossLogic.Bench;
 
-/// <summary>Lock-free latency histogram with 0.1 ms buckets up to 10 s (the last bucket holds everything slower).</summary>
+/// <summary>Lock-free latency histogram with 10 µs buckets up to 10 s (the last bucket holds everything slower).</summary>
 internal sealed class LatencyHistogram
 {
-    private const double BucketMs = 0.1;
-    private readonly long[] _buckets = new long[100_001];
+    private const double BucketMs = 0.01;
+    private readonly long[] _buckets = new long[1_000_001];
 
     public long Count => _buckets.Sum();
 

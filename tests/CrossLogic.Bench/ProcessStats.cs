@@ -13,7 +13,12 @@ internal static class ProcessStats
             return TimeSpan.Zero;
         }
 
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return CpuTimeOfStat(File.ReadAllText($"/proc/{pid}/stat"));
+    }
+
+    /// <summary>User + system time from a /proc stat line (a process's or a thread's).</summary>
+    public static TimeSpan CpuTimeOfStat(string stat)
+    {
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
         return TimeSpan.FromMilliseconds(ticks * 10);

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using CrossLogic.ControlPlane.Gateway.ApiKeys;
 using CrossLogic.ControlPlane.Gateway.Forwarding;
@@ -42,8 +41,14 @@ internal sealed class GatewayHandler(
     /// <param name="knownModel">Set once the request's model is one the gateway routes, for the metrics' label.</param>
     private async Task HandleRequestAsync(HttpContext context, System.Runtime.CompilerServices.StrongBox<string> knownModel)
     {
-        var requestId = "req-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        var requestId = NewRequestId();
         context.Response.Headers["x-request-id"] = requestId;
+        if (context.Features.Get<IHttpMetricsTagsFeature>() is { } hostingMetrics)
+        {
+            // crosslogic_gateway_* measure these requests with the model's label; ASP.NET's own duration would repeat them.
+            hostingMetrics.MetricsDisabled = true;
+        }
+
         // Every log line of this request carries its id (the one the client got in x-request-id).
         using var scope = logger.BeginScope(new KeyValuePair<string, object>[] { new("RequestId", requestId) });
         var path = context.Request.Path.Value ?? "";
@@ -120,6 +125,22 @@ internal sealed class GatewayHandler(
         }
 
         await forwarder.ForwardAsync(context, key, request, replicas, requestId, enginePath!).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// `req-` and 96 random bits: unique across replicas and restarts (usage rows are idempotent by it). It is no
+    /// secret (the client gets it back), so the fast shared generator, seeded by the OS, serves instead of the
+    /// cryptographic one.
+    /// </summary>
+    private static string NewRequestId()
+    {
+        Span<byte> bits = stackalloc byte[12];
+        Random.Shared.NextBytes(bits);
+        return string.Create(4 + (bits.Length * 2), bits, static (chars, b) =>
+        {
+            "req-".CopyTo(chars);
+            Convert.TryToHexStringLower(b, chars[4..], out _);
+        });
     }
 
     private async Task<(byte[]? Body, OpenAiError? Error)> ReadBodyAsync(HttpContext context)

@@ -53,10 +53,11 @@ internal sealed class GatewayOptions
     [Range(1, 3600)]
     public int NoReplicaRetryAfterSeconds { get; set; } = 5;
 
-    /// <summary>Usage rows are written in batches at least this often.</summary>
+    /// <summary>Usage rows are written in batches this often (the first row of a batch waits at most this long).</summary>
     [Range(10, 60000)]
     public int UsageFlushIntervalMs { get; set; } = 1000;
 
+    /// <summary>The most usage rows one statement writes.</summary>
     [Range(1, 100000)]
     public int UsageBatchSize { get; set; } = 1000;
 

@@ -24,4 +24,12 @@ internal sealed class EndpointOptions
     /// while the admin ports stay private.</summary>
     [Range(0, 65535)]
     public int GatewayPort { get; set; } = 8080;
+
+    /// <summary>
+    /// Run request code on the socket threads instead of handing each read to the thread pool (Kestrel's
+    /// `UnsafePreferInlineScheduling`): a thread switch less per read and per write, which is most of a proxy's added
+    /// latency on a small box (`./scripts/bench gateway`: p50 added 0.68 → 0.46 ms at 500 rps). Safe because nothing in
+    /// the control plane blocks a thread on I/O; turn it off if an extension does.
+    /// </summary>
+    public bool InlineIoScheduling { get; set; } = true;
 }

@@ -20,6 +20,7 @@ internal static class HostingExtensions
             throw new InvalidOperationException($"ControlPlane:ListenAddress: '{endpoints.ListenAddress}' is not an IP address");
         }
 
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = endpoints.InlineIoScheduling);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

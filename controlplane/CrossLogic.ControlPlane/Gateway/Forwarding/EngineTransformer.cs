@@ -20,7 +20,7 @@ internal sealed class EngineTransformer : HttpTransformer
         proxyRequest.Headers.TryAddWithoutValidation("Authorization", "Bearer " + state.EngineKey);
         proxyRequest.Headers.Remove("X-Request-Id");
         proxyRequest.Headers.TryAddWithoutValidation("X-Request-Id", state.RequestId);
-        proxyRequest.RequestUri = new Uri(destinationPrefix + state.Path);
+        proxyRequest.RequestUri = state.EngineUri;
     }
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)

@@ -66,11 +66,11 @@ internal sealed class InferenceForwarder(
                 continue;
             }
 
-            var state = new ForwardingState(requestId, engineKeys.For(replica.NodeId), path);
+            var state = new ForwardingState(requestId, engineKeys.For(replica.NodeId), replica.EngineUri(path));
             context.Features.Set(state);
             context.Request.Body = new MemoryStream(request.Body, writable: false);
             context.Request.ContentLength = request.Body.Length;
-            var tap = new ResponseTap(clientBody, request.Stream, request.ClientWantsUsage, time);
+            using var tap = new ResponseTap(clientBody, request.Stream, request.ClientWantsUsage, time);
             context.Response.Body = tap;
             ForwarderError error;
             try

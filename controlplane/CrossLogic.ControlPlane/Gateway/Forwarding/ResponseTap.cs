@@ -1,15 +1,18 @@
+using System.Buffers;
+
 namespace CrossLogic.ControlPlane.Gateway.Forwarding;
 
 /// <summary>
 /// Sits between the forwarder and the client's response body. Bytes pass straight through (each server-sent event is
 /// written and flushed as soon as it is complete, never buffered further); on the way the tap reads the usage the
-/// engine reported, and drops the usage-only chunk of a stream when the client did not ask for it.
+/// engine reported, and drops the usage-only chunk of a stream when the client did not ask for it. Its buffer is
+/// pooled: dispose the tap when the request is done.
 /// </summary>
 internal sealed class ResponseTap(Stream inner, bool serverSentEvents, bool keepUsageChunk, TimeProvider time) : Stream
 {
     private const int TailSize = 8192;
     private const int MaxPendingEvent = 4 << 20;
-    private byte[] _buffer = new byte[serverSentEvents ? 4096 : TailSize];
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(serverSentEvents ? 4096 : TailSize);
     private int _length;
 
     public TokenUsage? Usage { get; private set; }
@@ -144,11 +147,26 @@ internal sealed class ResponseTap(Stream inner, bool serverSentEvents, bool keep
         };
     }
 
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+            _length = 0;
+        }
+
+        base.Dispose(disposing);
+    }
+
     private void Append(ReadOnlySpan<byte> bytes)
     {
         if (_length + bytes.Length > _buffer.Length)
         {
-            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + bytes.Length));
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + bytes.Length));
+            _buffer.AsSpan(0, _length).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = larger;
         }
 
         bytes.CopyTo(_buffer.AsSpan(_length));

@@ -10,6 +10,7 @@ internal sealed class Replica(string nodeId, long leaseEpoch, string model, stri
     private int _consecutiveFailures;
     private long _ejectedUntil;
     private volatile bool _out;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Uri> _engineUris = new(StringComparer.Ordinal);
 
     public string NodeId { get; } = nodeId;
 
@@ -22,6 +23,9 @@ internal sealed class Replica(string nodeId, long leaseEpoch, string model, stri
 
     /// <summary>The engine's base address, `http://host:port/`.</summary>
     public string Destination { get; } = destination;
+
+    /// <summary>The engine's URL for an API path (`v1/chat/completions`), parsed once per replica and path.</summary>
+    public Uri EngineUri(string path) => _engineUris.GetOrAdd(path, static (p, destination) => new Uri(destination + p), Destination);
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
