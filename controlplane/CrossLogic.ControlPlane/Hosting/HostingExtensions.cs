@@ -12,12 +12,21 @@ namespace CrossLogic.ControlPlane.Hosting;
 /// <summary>Listeners and the gRPC/REST surface of the control plane.</summary>
 internal static class HostingExtensions
 {
+    private const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     public static WebApplicationBuilder UseControlPlaneEndpoints(this WebApplicationBuilder builder)
     {
         var endpoints = builder.Configuration.GetSection("ControlPlane").Get<EndpointOptions>() ?? new EndpointOptions();
         if (!IPAddress.TryParse(endpoints.ListenAddress, out var address))
         {
             throw new InvalidOperationException($"ControlPlane:ListenAddress: '{endpoints.ListenAddress}' is not an IP address");
+        }
+
+        if (endpoints.InlineIoScheduling && Environment.GetEnvironmentVariable(InlineSocketCompletions) is null)
+        {
+            // The runtime reads this once, when the first socket is used (none is yet): socket completions then run on
+            // the socket threads too, instead of being handed to the thread pool.
+            Environment.SetEnvironmentVariable(InlineSocketCompletions, "1");
         }
 
         builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = endpoints.InlineIoScheduling);
