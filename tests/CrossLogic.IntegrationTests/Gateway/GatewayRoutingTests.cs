@@ -15,8 +15,10 @@ public sealed class GatewayRoutingTests(GatewayCluster cluster)
         var (key, keyId) = await cluster.ControlPlane.CreateApiKeyAsync("spread");
         const int Requests = 300;
 
-        // Distinct prompts: no affinity, so the spread is the balancer's.
-        await SendAsync(key, GatewayCluster.Model, Requests, concurrency: 6, i => $"request {i}");
+        // Distinct prompts: no affinity, so the spread is the balancer's. Four tokens take the engine 20 ms: a request
+        // lasts long enough that a replica briefly starved of CPU on a busy test machine (which least-outstanding
+        // rightly sends less) does not pass for an uneven balancer.
+        await SendAsync(key, GatewayCluster.Model, Requests, concurrency: 6, i => $"request {i}", maxTokens: 4);
 
         var usage = await cluster.UsageAsync("spread", Requests, keyId);
         var perNode = usage.Rows.GroupBy(r => r.NodeId).Select(g => g.Sum(r => r.Requests)).ToList();
