@@ -36,11 +36,14 @@ internal static class CpuByProcess
         return totals;
     }
 
-    /// <summary>Microseconds of CPU per request in each group between two samples.</summary>
-    public static IEnumerable<(string Group, double MicrosPerRequest)> PerRequest(Dictionary<string, TimeSpan> before, Dictionary<string, TimeSpan> after, long requests) =>
-        after.Select(a => (a.Key, (a.Value - before.GetValueOrDefault(a.Key)).TotalMicroseconds / Math.Max(1, requests)))
-            .Where(g => g.Item2 >= 1)
-            .OrderBy(g => g.Key, StringComparer.Ordinal);
+    /// <summary>CPU used by each group since <paramref name="before"/> (a <see cref="Sample"/>), added to <paramref name="into"/>.</summary>
+    public static void AddUsedSince(Dictionary<string, TimeSpan> before, Dictionary<string, TimeSpan> into)
+    {
+        foreach (var (group, total) in Sample())
+        {
+            into[group] = into.GetValueOrDefault(group) + total - before.GetValueOrDefault(group);
+        }
+    }
 
     private static string Classify(string commandLine) => commandLine switch
     {

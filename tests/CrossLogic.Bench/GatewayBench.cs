@@ -60,7 +60,9 @@ internal static class GatewayBench
                 {
                     var cpuBefore = CpuByProcess.Sample();
                     var (histogram, lateness, errors) = await FixedRateAsync(http, target, rate, TimeSpan.FromSeconds(seconds));
-                    PrintCpu($"{target.Name}_cpu_us_per_request", $"_{rate}rps", cpuBefore, histogram.Count);
+                    var cpuUsed = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+                    CpuByProcess.AddUsedSince(cpuBefore, cpuUsed);
+                    PrintCpu($"{target.Name}_cpu_us_per_request", $"_{rate}rps", cpuUsed, histogram.Count);
                     results[target.Name] = histogram;
                     Print($"{target.Name}_p50_ms_{rate}rps", histogram.Percentile(50));
                     Print($"{target.Name}_p99_ms_{rate}rps", histogram.Percentile(99));
@@ -89,10 +91,7 @@ internal static class GatewayBench
                 {
                     var cpuBefore = CpuByProcess.Sample();
                     var (done, took) = await ClosedLoopAsync(http, target, FastModel, workers, TimeSpan.FromSeconds(seconds / 3.0));
-                    foreach (var (group, used) in CpuByProcess.Sample())
-                    {
-                        cpu[target.Name][group] = cpu[target.Name].GetValueOrDefault(group) + used - cpuBefore.GetValueOrDefault(group);
-                    }
+                    CpuByProcess.AddUsedSince(cpuBefore, cpu[target.Name]);
 
                     requests[target.Name] += done;
                     elapsed[target.Name] += took;
@@ -103,10 +102,7 @@ internal static class GatewayBench
             foreach (var target in targets)
             {
                 Print($"{target.Name}_max_rps", saturated[target.Name]);
-                foreach (var (group, used) in cpu[target.Name].Where(g => g.Value.TotalMicroseconds >= requests[target.Name]).OrderBy(g => g.Key, StringComparer.Ordinal))
-                {
-                    Print($"{target.Name}_cpu_us_per_request_{group}", used.TotalMicroseconds / requests[target.Name]);
-                }
+                PrintCpu($"{target.Name}_cpu_us_per_request", "", cpu[target.Name], requests[target.Name]);
             }
 
             Print("gateway_throughput_ratio", saturated["gateway"] / saturated["direct"]);
@@ -270,11 +266,15 @@ internal static class GatewayBench
     private static double Rate((long Done, TimeSpan Elapsed) run) => run.Done / run.Elapsed.TotalSeconds;
 
     /// <summary>Where each request's CPU went, per kind of process (all of them share this machine's cores).</summary>
-    private static void PrintCpu(string prefix, string suffix, Dictionary<string, TimeSpan> before, long requests)
+    private static void PrintCpu(string prefix, string suffix, Dictionary<string, TimeSpan> used, long requests)
     {
-        foreach (var (group, micros) in CpuByProcess.PerRequest(before, CpuByProcess.Sample(), requests))
+        foreach (var (group, time) in used.OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            Print($"{prefix}_{group}{suffix}", micros);
+            var micros = time.TotalMicroseconds / Math.Max(1, requests);
+            if (micros >= 1)
+            {
+                Print($"{prefix}_{group}{suffix}", micros);
+            }
         }
     }
 

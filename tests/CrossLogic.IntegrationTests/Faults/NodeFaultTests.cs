@@ -34,9 +34,7 @@ public sealed class NodeFaultTests(PostgresFixture db) : IAsyncLifetime
     {
         var controlPlane = await StartControlPlaneAsync(db.ConnectionString);
         var survivor = await StartNodeAsync(controlPlane);
-        var (key, _) = await controlPlane.CreateApiKeyAsync("faults");
-        await FaultKit.WaitRoutedAsync(controlPlane, survivor.NodeId, TimeSpan.FromSeconds(30));
-        await using var load = new GatewayLoad(controlPlane.GatewayUrl, key, Model);
+        await using var load = await LoadOnceRoutedAsync(controlPlane, survivor.NodeId);
 
         // One kill more than measured: the first after the control plane's start also pays for JIT-compiling the
         // stream-end path (about 80 ms here); it is reported on its own, the 20 after it make the percentile.
@@ -89,10 +87,7 @@ public sealed class NodeFaultTests(PostgresFixture db) : IAsyncLifetime
         var probePort = FreePort.Next();
         await using var probeProxy = new ChaosProxy(probePort);
         var node = await StartNodeAsync(controlPlane, controlPlaneUrl: $"http://127.0.0.1:{streamProxy.Port}", probePort: probePort, probeEndpoint: $"127.0.0.1:{probeProxy.Port}");
-        var (key, _) = await controlPlane.CreateApiKeyAsync("faults");
-        await FaultKit.WaitRoutedAsync(controlPlane, node.NodeId, TimeSpan.FromSeconds(30));
-        await FaultKit.WaitRoutedAsync(controlPlane, other.NodeId, TimeSpan.FromSeconds(30));
-        await using var load = new GatewayLoad(controlPlane.GatewayUrl, key, Model);
+        await using var load = await LoadOnceRoutedAsync(controlPlane, node.NodeId, other.NodeId);
 
         // The agent → control plane stream goes silent (a partition: no FIN, no RST); the probe path still works.
         var cutAt = FaultKit.NowMs();
@@ -123,10 +118,7 @@ public sealed class NodeFaultTests(PostgresFixture db) : IAsyncLifetime
         var controlPlane = await StartControlPlaneAsync(db.ConnectionString);
         var other = await StartNodeAsync(controlPlane);
         var node = await StartNodeAsync(controlPlane);
-        var (key, _) = await controlPlane.CreateApiKeyAsync("faults");
-        await FaultKit.WaitRoutedAsync(controlPlane, node.NodeId, TimeSpan.FromSeconds(30));
-        await FaultKit.WaitRoutedAsync(controlPlane, other.NodeId, TimeSpan.FromSeconds(30));
-        await using var load = new GatewayLoad(controlPlane.GatewayUrl, key, Model);
+        await using var load = await LoadOnceRoutedAsync(controlPlane, node.NodeId, other.NodeId);
         await Task.Delay(300);
 
         var pid = (await node.Agent.Probe.ProbeAsync(new ProbeRequest())).Engine.Pid;
@@ -151,10 +143,7 @@ public sealed class NodeFaultTests(PostgresFixture db) : IAsyncLifetime
         var controlPlane = await StartControlPlaneAsync(postgres.ConnectionString());
         var first = await StartNodeAsync(controlPlane);
         var second = await StartNodeAsync(controlPlane);
-        var (key, _) = await controlPlane.CreateApiKeyAsync("faults");
-        await FaultKit.WaitRoutedAsync(controlPlane, first.NodeId, TimeSpan.FromSeconds(30));
-        await FaultKit.WaitRoutedAsync(controlPlane, second.NodeId, TimeSpan.FromSeconds(30));
-        await using var load = new GatewayLoad(controlPlane.GatewayUrl, key, Model);
+        await using var load = await LoadOnceRoutedAsync(controlPlane, first.NodeId, second.NodeId);
         await Task.Delay(500);
 
         await postgres.StopServerAsync();
@@ -218,6 +207,18 @@ public sealed class NodeFaultTests(PostgresFixture db) : IAsyncLifetime
         var agent = AgentProcess.StartWithConfig(config, nodeId, probe);
         _cleanup.Add(agent);
         return agent;
+    }
+
+    /// <summary>Once every node is routed, requests through the gateway under a fresh API key, until disposed.</summary>
+    private static async Task<GatewayLoad> LoadOnceRoutedAsync(ControlPlaneProcess controlPlane, params string[] nodeIds)
+    {
+        var (key, _) = await controlPlane.CreateApiKeyAsync("faults");
+        foreach (var nodeId in nodeIds)
+        {
+            await FaultKit.WaitRoutedAsync(controlPlane, nodeId, TimeSpan.FromSeconds(30));
+        }
+
+        return new GatewayLoad(controlPlane.GatewayUrl, key, Model);
     }
 
     private async Task<ControlPlaneProcess> StartControlPlaneAsync(string connectionString)

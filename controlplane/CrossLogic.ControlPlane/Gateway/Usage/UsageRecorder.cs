@@ -57,16 +57,13 @@ internal sealed class UsageRecorder : BackgroundService
         {
             // The first row of a batch is here: let the rest arrive for one interval, asleep, rather than being woken
             // by every request (a wake per request costs the gateway a thread switch on the request's cores).
-            if (!stoppingToken.IsCancellationRequested && !reader.Completion.IsCompleted)
+            try
             {
-                try
-                {
-                    await Task.Delay(interval, _time, stoppingToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Shutting down: write what is queued now.
-                }
+                await Task.Delay(interval, _time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Shutting down: write what is queued now.
             }
 
             while (reader.TryRead(out var record))
