@@ -27,7 +27,7 @@ internal static class ApiKeyAuth
             if (!CryptographicOperations.FixedTimeEquals(presented, expected))
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                await context.Response.WriteAsJsonAsync(new AuthError("Unauthorized"), WireJson.Relaxed.AuthError, "application/json", context.RequestAborted);
+                await JsonResponse.WriteAsync(context.Response, new AuthError("Unauthorized"), WireJson.Relaxed.AuthError, context.RequestAborted);
                 return;
             }
 

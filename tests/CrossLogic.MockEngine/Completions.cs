@@ -68,16 +68,18 @@ internal sealed class Completions(
         if (chat)
         {
             var choice = new ChatChoice(0, new ChatMessage("assistant", text.ToString()), null, "length", null);
-            await response.WriteAsJsonAsync(
+            await JsonResponse.WriteAsync(
+                response,
                 new ChatCompletion(id, "chat.completion", created, request.Model, [choice], usage),
-                WireJson.Relaxed.ChatCompletion, "application/json", aborted);
+                WireJson.Relaxed.ChatCompletion, aborted);
         }
         else
         {
             var choice = new TextChoice(0, text.ToString(), null, "length", null);
-            await response.WriteAsJsonAsync(
+            await JsonResponse.WriteAsync(
+                response,
                 new TextCompletion(id, "text_completion", created, request.Model, [choice], usage),
-                WireJson.Relaxed.TextCompletion, "application/json", aborted);
+                WireJson.Relaxed.TextCompletion, aborted);
         }
     }
 

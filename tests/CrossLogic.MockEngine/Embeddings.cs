@@ -46,7 +46,7 @@ internal sealed class Embeddings(InferenceGate gate, Faults faults, EngineMetric
             var answer = new EmbeddingList(
                 "embd-" + Guid.NewGuid().ToString("N"), "list", time.GetUtcNow().ToUnixTimeSeconds(), model, data,
                 new EmbeddingUsage(promptTokens, promptTokens));
-            await context.Response.WriteAsJsonAsync(answer, WireJson.Relaxed.EmbeddingList, "application/json", aborted);
+            await JsonResponse.WriteAsync(context.Response, answer, WireJson.Relaxed.EmbeddingList, aborted);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {

@@ -9,6 +9,6 @@ internal sealed class Models(EngineArgs engine, TimeProvider time)
         var cards = engine.ServedModelNames
             .Select(name => new ModelCard(name, "model", created, "vllm", engine.Model, null, engine.MaxModelLen, []))
             .ToList();
-        return context.Response.WriteAsJsonAsync(new ModelList("list", cards), WireJson.Relaxed.ModelList, "application/json", context.RequestAborted);
+        return JsonResponse.WriteAsync(context.Response, new ModelList("list", cards), WireJson.Relaxed.ModelList, context.RequestAborted);
     }
 }

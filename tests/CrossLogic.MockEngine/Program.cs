@@ -75,7 +75,7 @@ app.MapPost("/v1/embeddings", context => embeddings.HandleAsync(context));
 app.MapFallback(context =>
 {
     context.Response.StatusCode = StatusCodes.Status404NotFound;
-    return context.Response.WriteAsJsonAsync(new FastApiDetail("Not Found"), WireJson.Relaxed.FastApiDetail, "application/json", context.RequestAborted);
+    return JsonResponse.WriteAsync(context.Response, new FastApiDetail("Not Found"), WireJson.Relaxed.FastApiDetail, context.RequestAborted);
 });
 
 // Weights "load" before the port opens: until then a client gets connection refused, as from vLLM.

@@ -19,6 +19,6 @@ internal static class VllmErrors
     public static Task WriteAsync(HttpContext context, VllmError error)
     {
         context.Response.StatusCode = error.Code;
-        return context.Response.WriteAsJsonAsync(error, WireJson.Relaxed.VllmError, "application/json", context.RequestAborted);
+        return JsonResponse.WriteAsync(context.Response, error, WireJson.Relaxed.VllmError, context.RequestAborted);
     }
 }

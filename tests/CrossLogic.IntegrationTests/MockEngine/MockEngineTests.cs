@@ -51,10 +51,15 @@ public sealed class MockEngineTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_chat_completion_carries_usage()
+    public async Task A_chat_completion_carries_usage_in_a_body_of_declared_length()
     {
         using var response = await PostAsync("/v1/chat/completions", """{"model":"llama","messages":[{"role":"user","content":"say three words"}],"max_tokens":5}""");
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var text = await response.Content.ReadAsStringAsync();
+
+        // Framed as Starlette's JSONResponse frames it, so proxies in front see production's framing.
+        Assert.Equal(Encoding.UTF8.GetByteCount(text), response.Content.Headers.ContentLength);
+        Assert.NotEqual(true, response.Headers.TransferEncodingChunked);
+        using var json = JsonDocument.Parse(text);
         var root = json.RootElement;
         Assert.Equal("chat.completion", root.GetProperty("object").GetString());
         Assert.Equal("assistant", root.GetProperty("choices")[0].GetProperty("message").GetProperty("role").GetString());

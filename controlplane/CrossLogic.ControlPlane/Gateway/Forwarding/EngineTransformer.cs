@@ -21,6 +21,7 @@ internal sealed class EngineTransformer : HttpTransformer
         proxyRequest.Headers.Remove("X-Request-Id");
         proxyRequest.Headers.TryAddWithoutValidation("X-Request-Id", state.RequestId);
         proxyRequest.RequestUri = state.EngineUri;
+        proxyRequest.Options.Set(BufferedBodyHandler.Body, state.Body);
     }
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)

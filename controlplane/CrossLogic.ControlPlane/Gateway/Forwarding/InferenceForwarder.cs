@@ -25,7 +25,7 @@ internal sealed class InferenceForwarder(
 {
     private static readonly EngineTransformer Transformer = new();
     private readonly GatewayOptions _options = options.Value;
-    private readonly HttpMessageInvoker _client = new(new SocketsHttpHandler
+    private readonly HttpMessageInvoker _client = new(new BufferedBodyHandler(new SocketsHttpHandler
     {
         UseProxy = false,
         AllowAutoRedirect = false,
@@ -34,7 +34,7 @@ internal sealed class InferenceForwarder(
         ConnectTimeout = TimeSpan.FromSeconds(5),
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
         ActivityHeadersPropagator = null,
-    });
+    }));
 
     private readonly ForwarderRequestConfig _requestConfig = new()
     {
@@ -66,7 +66,7 @@ internal sealed class InferenceForwarder(
                 continue;
             }
 
-            var state = new ForwardingState(requestId, engineKeys.For(replica.NodeId), replica.EngineUri(path));
+            var state = new ForwardingState(requestId, engineKeys.For(replica.NodeId), replica.EngineUri(path), request.Body);
             context.Features.Set(state);
             context.Request.Body = new MemoryStream(request.Body, writable: false);
             context.Request.ContentLength = request.Body.Length;
