@@ -48,6 +48,7 @@ internal static class CpuByProcess
     private static string Classify(string commandLine) => commandLine switch
     {
         _ when commandLine.Contains("CrossLogic.ControlPlane", StringComparison.Ordinal) => "gateway",
+        _ when commandLine.Contains("crosslogic-bench.dll\0bare-proxy", StringComparison.Ordinal) => "yarp",
         _ when commandLine.Contains("MockEngine", StringComparison.Ordinal) => "engine",
         _ when commandLine.Contains("crosslogic-agent", StringComparison.Ordinal) => "agent",
         _ when commandLine.StartsWith("postgres", StringComparison.Ordinal) || commandLine.Contains("/postgres", StringComparison.Ordinal) => "postgres",

@@ -8,9 +8,10 @@ using CrossLogic.Testing;
 namespace CrossLogic.Bench;
 
 /// <summary>
-/// The gateway's cost: the same non-streaming chat request sent straight to a mock engine, through the gateway, and
-/// through nginx `proxy_pass` (where nginx is installed), side by side in one run. Fixed rates (open loop) give the
-/// added latency; a closed loop at saturation gives the throughput ratio. Everything shares this machine's cores.
+/// The gateway's cost: the same non-streaming chat request sent straight to a mock engine, through the gateway, through
+/// YARP's bare forwarder, and through nginx `proxy_pass` (where nginx is installed), side by side in one run. Fixed
+/// rates (open loop) give the added latency; a closed loop at saturation gives the throughput ratio. Everything shares
+/// this machine's cores.
 /// </summary>
 internal static class GatewayBench
 {
@@ -45,11 +46,18 @@ internal static class GatewayBench
         await using var _1 = fastAgent;
         await using var _2 = slowAgent;
         var nginx = NginxProxy.TryStart(dir, fastPort);
+        using var yarp = await BareYarpProxy.StartAsync(fastPort, gatewaySettings);
         try
         {
             var direct = new Target("direct", $"http://127.0.0.1:{fastPort}/v1/chat/completions", fastKey);
             var gateway = new Target("gateway", controlPlane.GatewayUrl + "/chat/completions", apiKey);
-            var targets = nginx is null ? [direct, gateway] : new[] { direct, gateway, new Target("nginx", $"http://127.0.0.1:{nginx.Port}/v1/chat/completions", fastKey) };
+            var targets = new List<Target> { direct, gateway, new("yarp", $"http://127.0.0.1:{yarp.Port}/v1/chat/completions", fastKey) };
+            if (nginx is not null)
+            {
+                targets.Add(new Target("nginx", $"http://127.0.0.1:{nginx.Port}/v1/chat/completions", fastKey));
+            }
+
+            var proxies = targets.Skip(1).ToList();
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, UseProxy = false });
             await WarmUpAsync(http, targets, controlPlane);
 
@@ -71,12 +79,10 @@ internal static class GatewayBench
                 }
 
                 var suffix = rate == 500 ? "" : $"_{rate}rps";
-                Print($"gateway_p50_added_ms{suffix}", results["gateway"].Percentile(50) - results["direct"].Percentile(50));
-                Print($"gateway_p99_added_ms{suffix}", results["gateway"].Percentile(99) - results["direct"].Percentile(99));
-                if (results.TryGetValue("nginx", out var viaNginx))
+                foreach (var proxy in proxies)
                 {
-                    Print($"nginx_p50_added_ms{suffix}", viaNginx.Percentile(50) - results["direct"].Percentile(50));
-                    Print($"nginx_p99_added_ms{suffix}", viaNginx.Percentile(99) - results["direct"].Percentile(99));
+                    Print($"{proxy.Name}_p50_added_ms{suffix}", results[proxy.Name].Percentile(50) - results["direct"].Percentile(50));
+                    Print($"{proxy.Name}_p99_added_ms{suffix}", results[proxy.Name].Percentile(99) - results["direct"].Percentile(99));
                 }
             }
 
@@ -105,8 +111,15 @@ internal static class GatewayBench
                 PrintCpu($"{target.Name}_cpu_us_per_request", "", cpu[target.Name], requests[target.Name]);
             }
 
-            Print("gateway_throughput_ratio", saturated["gateway"] / saturated["direct"]);
-            Print("nginx_throughput_ratio", saturated.TryGetValue("nginx", out var nginxRps) ? nginxRps / saturated["direct"] : double.NaN);
+            foreach (var proxy in proxies)
+            {
+                Print($"{proxy.Name}_throughput_ratio", saturated[proxy.Name] / saturated["direct"]);
+            }
+
+            if (nginx is null)
+            {
+                Print("nginx_throughput_ratio", double.NaN);
+            }
 
             // Engine-bound: 20 ms per request, 64 in flight.
             var slowDirect = new Target("direct", $"http://127.0.0.1:{slowPort}/v1/chat/completions", slowKey);
@@ -140,7 +153,7 @@ internal static class GatewayBench
     /// recompiles hot methods for tens of seconds after start; the control plane's /metrics counts them), so the
     /// figures describe a gateway in its steady state, as one that has run for hours is. Gives up after 90 s and says so.
     /// </summary>
-    private static async Task WarmUpAsync(HttpClient http, Target[] targets, ControlPlaneProcess controlPlane)
+    private static async Task WarmUpAsync(HttpClient http, IReadOnlyList<Target> targets, ControlPlaneProcess controlPlane)
     {
         var started = Stopwatch.GetTimestamp();
         var quietRounds = 0;

@@ -6,6 +6,7 @@ return args switch
     ["agent", .. var rest] => await AgentBench.RunAsync(rest),
     ["gateway", .. var rest] => await GatewayBench.RunAsync(rest),
     ["loadgen", .. var rest] => await LinkLoadGenerator.RunAsync(rest),
+    ["bare-proxy", .. var rest] => await BareYarpProxy.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -15,5 +16,6 @@ static int Usage()
     Console.Error.WriteLine("       crosslogic-bench agent [--seconds S]");
     Console.Error.WriteLine("       crosslogic-bench gateway [--seconds S] [--rates 500,2000] [--workers N]");
     Console.Error.WriteLine("       crosslogic-bench loadgen --url URL --tokens FILE --count N --seconds S   (started by 'link')");
+    Console.Error.WriteLine("       crosslogic-bench bare-proxy --port P --upstream URL                       (started by 'gateway')");
     return 2;
 }

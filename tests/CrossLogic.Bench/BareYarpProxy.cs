@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using CrossLogic.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace CrossLogic.Bench;
+
+/// <summary>
+/// YARP's forwarder and nothing else, in its own process, as a reference line of the gateway benchmark: the same
+/// Kestrel and socket settings, the same upstream client, and no API key, body parsing, routing, rate limits, usage or
+/// metrics. What separates the gateway from this line is the gateway's own work; what separates this line from direct
+/// is the price of Kestrel, YARP and SocketsHttpHandler on this machine.
+/// </summary>
+internal sealed class BareYarpProxy : IDisposable
+{
+    private readonly Process _process;
+
+    private BareYarpProxy(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    /// <summary>Starts this benchmark's own executable in `bare-proxy` mode, with the control plane's runtime settings.</summary>
+    public static async Task<BareYarpProxy> StartAsync(int enginePort, IReadOnlyDictionary<string, string> runtimeSettings)
+    {
+        var port = FreePort.Next();
+        var info = new ProcessStartInfo("dotnet", [typeof(BareYarpProxy).Assembly.Location, "bare-proxy", "--port", port.ToString(CultureInfo.InvariantCulture), "--upstream", $"http://127.0.0.1:{enginePort}/"])
+        {
+            UseShellExecute = false,
+        };
+        // As the control plane runs: workstation concurrent GC, no thread-pool spinning, socket completions inline.
+        info.Environment["DOTNET_gcServer"] = "0";
+        info.Environment["DOTNET_gcConcurrent"] = "1";
+        info.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
+        info.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
+        foreach (var (key, value) in runtimeSettings.Where(s => s.Key.StartsWith("DOTNET_", StringComparison.Ordinal)))
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = Process.Start(info)!;
+        using var http = new HttpClient();
+        var started = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(30))
+        {
+            try
+            {
+                using var _ = await http.GetAsync($"http://127.0.0.1:{port}/health");
+                return new BareYarpProxy(process, port);
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        process.Kill(entireProcessTree: true);
+        throw new InvalidOperationException("the bare YARP proxy did not start within 30 s");
+    }
+
+    /// <summary>The proxy itself: `bare-proxy --port P --upstream http://127.0.0.1:E/`.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var options = Args.Parse(args);
+        var port = int.Parse(options.Get("--port", "0"), CultureInfo.InvariantCulture);
+        var upstream = options.Get("--upstream", "");
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(IPAddress.Loopback, port);
+        });
+        builder.Services.AddHttpForwarder();
+        await using var app = builder.Build();
+        using var client = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            ActivityHeadersPropagator = null,
+        });
+        var config = new ForwarderRequestConfig { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        var forwarder = app.Services.GetRequiredService<IHttpForwarder>();
+        app.Run(async context => await forwarder.SendAsync(context, upstream, client, config, HttpTransformer.Default));
+        await app.RunAsync();
+        return 0;
+    }
+
+    public void Dispose()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+        _process.Dispose();
+    }
+}
