@@ -17,6 +17,8 @@ internal static class GatewayBench
 {
     private const string FastModel = "bench-fast";
     private const string SlowModel = "bench-slow";
+    private const string JitCompiledMethods = "dotnet_jit_compiled_methods_total";
+    private const string AllocatedBytes = "dotnet_gc_heap_total_allocated_bytes_total";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -91,13 +93,19 @@ internal static class GatewayBench
             var requests = targets.ToDictionary(t => t.Name, _ => 0L);
             var elapsed = targets.ToDictionary(t => t.Name, _ => TimeSpan.Zero);
             var cpu = targets.ToDictionary(t => t.Name, _ => new Dictionary<string, TimeSpan>(StringComparer.Ordinal));
+            var gatewayAllocated = 0.0;
             for (var round = 0; round < 3; round++)
             {
                 foreach (var target in targets)
                 {
                     var cpuBefore = CpuByProcess.Sample();
+                    var allocatedBefore = await GatewayMetricAsync(http, controlPlane, AllocatedBytes);
                     var (done, took) = await ClosedLoopAsync(http, target, FastModel, workers, TimeSpan.FromSeconds(seconds / 3.0));
                     CpuByProcess.AddUsedSince(cpuBefore, cpu[target.Name]);
+                    if (target == gateway)
+                    {
+                        gatewayAllocated += await GatewayMetricAsync(http, controlPlane, AllocatedBytes) - allocatedBefore;
+                    }
 
                     requests[target.Name] += done;
                     elapsed[target.Name] += took;
@@ -111,6 +119,8 @@ internal static class GatewayBench
                 PrintCpu($"{target.Name}_cpu_us_per_request", "", cpu[target.Name], requests[target.Name]);
             }
 
+            // Managed memory the gateway allocated per request (from its own /metrics): the GC work behind each request.
+            Print("gateway_allocated_bytes_per_request", gatewayAllocated / Math.Max(1, requests["gateway"]));
             foreach (var proxy in proxies)
             {
                 Print($"{proxy.Name}_throughput_ratio", saturated[proxy.Name] / saturated["direct"]);
@@ -159,14 +169,14 @@ internal static class GatewayBench
         var quietRounds = 0;
         while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(90))
         {
-            var before = await JitCompiledMethodsAsync(http, controlPlane);
+            var before = await GatewayMetricAsync(http, controlPlane, JitCompiledMethods);
             foreach (var target in targets)
             {
                 await ClosedLoopAsync(http, target, FastModel, 8, TimeSpan.FromSeconds(1));
                 await FixedRateAsync(http, target, 500, TimeSpan.FromSeconds(1));
             }
 
-            var compiled = await JitCompiledMethodsAsync(http, controlPlane) - before;
+            var compiled = await GatewayMetricAsync(http, controlPlane, JitCompiledMethods) - before;
             Console.Error.WriteLine($"warm-up: the gateway compiled {compiled} methods in the last round");
             quietRounds = compiled < 50 ? quietRounds + 1 : 0;
             if (quietRounds == 2)
@@ -180,10 +190,11 @@ internal static class GatewayBench
         Print("warm_up_s", Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
-    private static async Task<double> JitCompiledMethodsAsync(HttpClient http, ControlPlaneProcess controlPlane)
+    /// <summary>A counter from the control plane's /metrics (the runtime's figures, through OpenTelemetry).</summary>
+    private static async Task<double> GatewayMetricAsync(HttpClient http, ControlPlaneProcess controlPlane, string name)
     {
         var metrics = await http.GetStringAsync(controlPlane.HttpUrl + "/metrics");
-        var line = metrics.Split('\n').First(l => l.StartsWith("dotnet_jit_compiled_methods_total", StringComparison.Ordinal));
+        var line = metrics.Split('\n').First(l => l.StartsWith(name + " ", StringComparison.Ordinal) || l.StartsWith(name + "{", StringComparison.Ordinal));
         return double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
     }
 

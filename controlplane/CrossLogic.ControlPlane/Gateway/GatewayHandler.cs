@@ -158,16 +158,32 @@ internal sealed class GatewayHandler(
 
         try
         {
-            using var buffer = new MemoryStream(context.Request.ContentLength is { } length and > 0 ? (int)length : 4096);
-            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
-            return buffer.Length == 0
+            var body = context.Request.ContentLength is { } length
+                ? await ReadDeclaredLengthAsync(context.Request.Body, (int)length, context.RequestAborted).ConfigureAwait(false)
+                : await ReadChunkedAsync(context.Request.Body, context.RequestAborted).ConfigureAwait(false);
+            return body.Length == 0
                 ? (null, OpenAiError.BadRequest("The request body is empty; send a JSON object."))
-                : (buffer.ToArray(), null);
+                : (body, null);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return (null, OpenAiError.TooLarge(limit));
         }
+    }
+
+    /// <summary>A body of known length is read straight into its own array: one copy, however long the prompt.</summary>
+    private static async Task<byte[]> ReadDeclaredLengthAsync(Stream body, int length, CancellationToken cancellationToken)
+    {
+        var bytes = new byte[length];
+        await body.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+        return bytes;
+    }
+
+    private static async Task<byte[]> ReadChunkedAsync(Stream body, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await body.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return buffer.ToArray();
     }
 
     private async Task WriteModelsAsync(HttpContext context, ApiKeyRecord key)

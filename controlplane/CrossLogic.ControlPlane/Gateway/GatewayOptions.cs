@@ -41,7 +41,10 @@ internal sealed class GatewayOptions
     /// <summary>Send requests with the same leading prompt to the same replica while it is not overloaded (vLLM's prefix cache).</summary>
     public bool PrefixAffinity { get; set; } = true;
 
-    /// <summary>How many leading characters of the prompt make the affinity key; shorter prompts are balanced by load alone.</summary>
+    /// <summary>
+    /// How many leading characters of the prompt's JSON make the affinity key (counted as UTF-8 bytes, so one per ASCII
+    /// character); shorter prompts are balanced by load alone.
+    /// </summary>
     [Range(16, 65536)]
     public int PrefixAffinityChars { get; set; } = 256;
 

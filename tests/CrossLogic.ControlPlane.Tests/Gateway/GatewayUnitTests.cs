@@ -117,9 +117,12 @@ public sealed class InferenceRequestTests
         var longA = InferenceRequest.Parse(InferenceKind.Completion, Encoding.UTF8.GetBytes($$"""{"model":"m","prompt":"{{new string('p', 300)}} A"}"""), Options).Request!;
         var longB = InferenceRequest.Parse(InferenceKind.Completion, Encoding.UTF8.GetBytes($$"""{"model":"m","prompt":"{{new string('p', 300)}} B"}"""), Options).Request!;
 
+        var differentStart = InferenceRequest.Parse(InferenceKind.Completion, Encoding.UTF8.GetBytes($$"""{"model":"m","prompt":"q{{new string('p', 300)}}"}"""), Options).Request!;
+
         Assert.Null(shortPrompt.AffinityHash);
         Assert.NotNull(longA.AffinityHash);
         Assert.Equal(longA.AffinityHash, longB.AffinityHash);
+        Assert.NotEqual(longA.AffinityHash, differentStart.AffinityHash);
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Runtime.InteropServices;
 
 namespace CrossLogic.ControlPlane.Gateway.Forwarding;
 
@@ -72,7 +73,7 @@ internal sealed record InferenceRequest(InferenceKind Kind, string Model, bool S
             }
 
             var wantsUsage = hasStreamOptions && streamOptions.TryGetProperty("include_usage", out var include) && include.ValueKind == JsonValueKind.True;
-            var affinity = prompt.ValueKind == JsonValueKind.Undefined ? null : HashPrompt(prompt, options.PrefixAffinityChars);
+            var affinity = prompt.ValueKind == JsonValueKind.Undefined || !options.PrefixAffinity ? null : HashPrompt(prompt, options.PrefixAffinityChars);
             var forwarded = !stream || wantsUsage ? body
                 : hasStreamOptions ? WithUsageRequested(body)
                 : InsertUsageRequest(body);
@@ -117,13 +118,14 @@ internal sealed record InferenceRequest(InferenceKind Kind, string Model, bool S
     }
 
     /// <summary>
-    /// The leading characters of the prompt as sent: requests sharing a system prompt or document share them. A prompt
-    /// shorter than that has no prefix worth a cache hit, and is balanced by load alone.
+    /// The leading bytes of the prompt's JSON as sent (UTF-8: one per character of ASCII text): requests sharing a system
+    /// prompt or document share them. Read in place from the body, so a long context costs no copy. A prompt shorter
+    /// than that has no prefix worth a cache hit, and is balanced by load alone.
     /// </summary>
-    private static ulong? HashPrompt(JsonElement prompt, int chars)
+    private static ulong? HashPrompt(JsonElement prompt, int length)
     {
-        var raw = prompt.GetRawText();
-        return raw.Length < chars ? null : Routing.ReplicaPicker.Hash(Encoding.UTF8.GetBytes(raw[..chars]));
+        var raw = JsonMarshal.GetRawUtf8Value(prompt);
+        return raw.Length < length ? null : Routing.ReplicaPicker.Hash(raw[..length]);
     }
 
     /// <summary>Adds `"stream_options":{"include_usage":true}` right after the opening brace.</summary>
