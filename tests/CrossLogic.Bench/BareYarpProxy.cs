@@ -4,6 +4,7 @@ using System.Net;
 using CrossLogic.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
@@ -18,6 +19,7 @@ namespace CrossLogic.Bench;
 /// </summary>
 internal sealed class BareYarpProxy : IDisposable
 {
+    private const string AllocatedPath = "/_bench/allocated-bytes";
     private readonly Process _process;
 
     private BareYarpProxy(Process process, int port)
@@ -27,6 +29,10 @@ internal sealed class BareYarpProxy : IDisposable
     }
 
     public int Port { get; }
+
+    /// <summary>Managed bytes this proxy has allocated since it started.</summary>
+    public async Task<double> AllocatedBytesAsync(HttpClient http) =>
+        double.Parse(await http.GetStringAsync($"http://127.0.0.1:{Port}{AllocatedPath}"), CultureInfo.InvariantCulture);
 
     /// <summary>Starts this benchmark's own executable in `bare-proxy` mode, with the control plane's runtime settings.</summary>
     public static async Task<BareYarpProxy> StartAsync(int enginePort, IReadOnlyDictionary<string, string> runtimeSettings)
@@ -92,7 +98,17 @@ internal sealed class BareYarpProxy : IDisposable
         });
         var config = new ForwarderRequestConfig { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
         var forwarder = app.Services.GetRequiredService<IHttpForwarder>();
-        app.Run(async context => await forwarder.SendAsync(context, upstream, client, config, HttpTransformer.Default));
+        // The benchmark reads the proxy's allocations here (the gateway's come from its /metrics); all else is forwarded.
+        app.Run(async context =>
+        {
+            if (context.Request.Path == AllocatedPath)
+            {
+                await context.Response.WriteAsync(GC.GetTotalAllocatedBytes().ToString(CultureInfo.InvariantCulture));
+                return;
+            }
+
+            await forwarder.SendAsync(context, upstream, client, config, HttpTransformer.Default);
+        });
         await app.RunAsync();
         return 0;
     }

@@ -93,18 +93,25 @@ internal static class GatewayBench
             var requests = targets.ToDictionary(t => t.Name, _ => 0L);
             var elapsed = targets.ToDictionary(t => t.Name, _ => TimeSpan.Zero);
             var cpu = targets.ToDictionary(t => t.Name, _ => new Dictionary<string, TimeSpan>(StringComparer.Ordinal));
-            var gatewayAllocated = 0.0;
+            var allocated = new Dictionary<string, double> { ["gateway"] = 0, ["yarp"] = 0 };
+            Task<double> AllocatedBytesAsync(string target) => target switch
+            {
+                "gateway" => GatewayMetricAsync(http, controlPlane, AllocatedBytes),
+                "yarp" => yarp.AllocatedBytesAsync(http),
+                _ => Task.FromResult(0.0),
+            };
+
             for (var round = 0; round < 3; round++)
             {
                 foreach (var target in targets)
                 {
                     var cpuBefore = CpuByProcess.Sample();
-                    var allocatedBefore = await GatewayMetricAsync(http, controlPlane, AllocatedBytes);
+                    var allocatedBefore = await AllocatedBytesAsync(target.Name);
                     var (done, took) = await ClosedLoopAsync(http, target, FastModel, workers, TimeSpan.FromSeconds(seconds / 3.0));
                     CpuByProcess.AddUsedSince(cpuBefore, cpu[target.Name]);
-                    if (target == gateway)
+                    if (allocated.ContainsKey(target.Name))
                     {
-                        gatewayAllocated += await GatewayMetricAsync(http, controlPlane, AllocatedBytes) - allocatedBefore;
+                        allocated[target.Name] += await AllocatedBytesAsync(target.Name) - allocatedBefore;
                     }
 
                     requests[target.Name] += done;
@@ -119,8 +126,11 @@ internal static class GatewayBench
                 PrintCpu($"{target.Name}_cpu_us_per_request", "", cpu[target.Name], requests[target.Name]);
             }
 
-            // Managed memory the gateway allocated per request (from its own /metrics): the GC work behind each request.
-            Print("gateway_allocated_bytes_per_request", gatewayAllocated / Math.Max(1, requests["gateway"]));
+            // Managed memory each .NET proxy allocated per request: the GC work behind each request.
+            foreach (var (name, bytes) in allocated)
+            {
+                Print($"{name}_allocated_bytes_per_request", bytes / Math.Max(1, requests[name]));
+            }
             foreach (var proxy in proxies)
             {
                 Print($"{proxy.Name}_throughput_ratio", saturated[proxy.Name] / saturated["direct"]);
