@@ -131,6 +131,7 @@ internal static class GatewayBench
             {
                 Print($"{name}_allocated_bytes_per_request", bytes / Math.Max(1, requests[name]));
             }
+
             foreach (var proxy in proxies)
             {
                 Print($"{proxy.Name}_throughput_ratio", saturated[proxy.Name] / saturated["direct"]);

@@ -84,6 +84,25 @@ public sealed class GatewayApiTests(GatewayCluster cluster)
     }
 
     [Fact]
+    public async Task A_large_prompt_sent_with_Expect_100_continue_is_answered_as_curl_expects()
+    {
+        using var http = cluster.Http();
+        // curl asks `Expect: 100-continue` for bodies over 1 KB. The gateway answers it itself; that the engine never
+        // sees the header is EngineTransformerTests' part.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "completions")
+        {
+            Content = GatewayCluster.Json($$"""{"model":"{{GatewayCluster.Model}}","prompt":"{{new string('w', 64 << 10)}}","max_tokens":2}"""),
+        };
+        request.Headers.ExpectContinue = true;
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(2, json.RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+    }
+
+    [Fact]
     public async Task Model_list_shows_models_with_a_ready_replica_and_only_those_a_key_may_use()
     {
         var models = await cluster.OpenAi().GetOpenAIModelClient().GetModelsAsync();

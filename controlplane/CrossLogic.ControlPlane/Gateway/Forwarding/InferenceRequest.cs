@@ -1,7 +1,7 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Runtime.InteropServices;
 
 namespace CrossLogic.ControlPlane.Gateway.Forwarding;
 
