@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using CrossLogic.Testing;
@@ -17,12 +16,12 @@ namespace CrossLogic.Bench;
 /// metrics. What separates the gateway from this line is the gateway's own work; what separates this line from direct
 /// is the price of Kestrel, YARP and SocketsHttpHandler on this machine.
 /// </summary>
-internal sealed class BareYarpProxy : IDisposable
+internal sealed class BareYarpProxy : IAsyncDisposable
 {
     private const string AllocatedPath = "/_bench/allocated-bytes";
-    private readonly Process _process;
+    private readonly ChildProcess _process;
 
-    private BareYarpProxy(Process process, int port)
+    private BareYarpProxy(ChildProcess process, int port)
     {
         _process = process;
         Port = port;
@@ -38,38 +37,44 @@ internal sealed class BareYarpProxy : IDisposable
     public static async Task<BareYarpProxy> StartAsync(int enginePort, IReadOnlyDictionary<string, string> runtimeSettings)
     {
         var port = FreePort.Next();
-        var info = new ProcessStartInfo("dotnet", [typeof(BareYarpProxy).Assembly.Location, "bare-proxy", "--port", port.ToString(CultureInfo.InvariantCulture), "--upstream", $"http://127.0.0.1:{enginePort}/"])
-        {
-            UseShellExecute = false,
-        };
         // As the control plane runs: workstation concurrent GC, no thread-pool spinning, socket completions inline.
-        info.Environment["DOTNET_gcServer"] = "0";
-        info.Environment["DOTNET_gcConcurrent"] = "1";
-        info.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
-        info.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["DOTNET_gcServer"] = "0",
+            ["DOTNET_gcConcurrent"] = "1",
+            ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
+            ["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1",
+        };
         foreach (var (key, value) in runtimeSettings.Where(s => s.Key.StartsWith("DOTNET_", StringComparison.Ordinal)))
         {
-            info.Environment[key] = value;
+            environment[key] = value;
         }
 
-        var process = Process.Start(info)!;
-        using var http = new HttpClient();
-        var started = Stopwatch.GetTimestamp();
-        while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(30))
+        var process = ChildProcess.Start(
+            "dotnet",
+            [typeof(BareYarpProxy).Assembly.Location, "bare-proxy", "--port", port.ToString(CultureInfo.InvariantCulture), "--upstream", $"http://127.0.0.1:{enginePort}/"],
+            environment);
+        var proxy = new BareYarpProxy(process, port);
+        try
         {
-            try
-            {
-                using var _ = await http.GetAsync($"http://127.0.0.1:{port}/health");
-                return new BareYarpProxy(process, port);
-            }
-            catch (HttpRequestException)
-            {
-                await Task.Delay(100);
-            }
+            using var http = new HttpClient();
+            await Eventually.TrueAsync(
+                async () =>
+                {
+                    using var response = await http.GetAsync($"http://127.0.0.1:{port}{AllocatedPath}");
+                    return response.IsSuccessStatusCode;
+                },
+                TimeSpan.FromSeconds(30),
+                "the bare YARP proxy listening",
+                pollMs: 100);
+            return proxy;
         }
-
-        process.Kill(entireProcessTree: true);
-        throw new InvalidOperationException("the bare YARP proxy did not start within 30 s");
+        catch (TimeoutException ex)
+        {
+            var output = process.Output;
+            await proxy.DisposeAsync();
+            throw new InvalidOperationException($"{ex.Message}. Its output:\n{output}", ex);
+        }
     }
 
     /// <summary>The proxy itself: `bare-proxy --port P --upstream http://127.0.0.1:E/`.</summary>
@@ -113,10 +118,5 @@ internal sealed class BareYarpProxy : IDisposable
         return 0;
     }
 
-    public void Dispose()
-    {
-        _process.Kill(entireProcessTree: true);
-        _process.WaitForExit();
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

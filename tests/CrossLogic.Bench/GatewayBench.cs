@@ -48,7 +48,7 @@ internal static class GatewayBench
         await using var _1 = fastAgent;
         await using var _2 = slowAgent;
         var nginx = NginxProxy.TryStart(dir, fastPort);
-        using var yarp = await BareYarpProxy.StartAsync(fastPort, gatewaySettings);
+        await using var yarp = await BareYarpProxy.StartAsync(fastPort, gatewaySettings);
         try
         {
             var direct = new Target("direct", $"http://127.0.0.1:{fastPort}/v1/chat/completions", fastKey);

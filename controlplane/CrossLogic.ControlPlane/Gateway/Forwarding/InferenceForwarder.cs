@@ -66,10 +66,9 @@ internal sealed class InferenceForwarder(
                 continue;
             }
 
+            // The body goes to the engine from the state (BufferedBodyHandler), not from the client's stream, read already.
             var state = new ForwardingState(requestId, engineKeys.For(replica.NodeId), replica.EngineUri(path), request.Body);
             context.Features.Set(state);
-            context.Request.Body = new MemoryStream(request.Body, writable: false);
-            context.Request.ContentLength = request.Body.Length;
             using var tap = new ResponseTap(clientBody, request.Stream, request.ClientWantsUsage, time);
             context.Response.Body = tap;
             ForwarderError error;
