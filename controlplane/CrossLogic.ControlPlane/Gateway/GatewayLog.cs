@@ -32,4 +32,16 @@ internal static partial class GatewayLog
 
     [LoggerMessage(1209, LogLevel.Information, "API key {KeyId} of tenant {Tenant} {Action}")]
     public static partial void KeyChanged(ILogger logger, string keyId, string tenant, string action);
+
+    [LoggerMessage(1210, LogLevel.Warning, "Could not publish the routes of the streams this replica holds (the other replicas drop them after {TtlSeconds} s without a refresh)")]
+    public static partial void RoutesNotPublished(ILogger logger, Exception exception, int ttlSeconds);
+
+    [LoggerMessage(1211, LogLevel.Information, "Publishing routes again")]
+    public static partial void RoutesPublishedAgain(ILogger logger);
+
+    [LoggerMessage(1212, LogLevel.Warning, "Cannot read the routes other control-plane replicas publish; routing to their nodes until each route's last refresh expires")]
+    public static partial void PeerRoutesUnreadable(ILogger logger, Exception exception);
+
+    [LoggerMessage(1213, LogLevel.Information, "Following the routes other control-plane replicas publish ({Count} now)")]
+    public static partial void PeerRoutesFollowed(ILogger logger, int count);
 }

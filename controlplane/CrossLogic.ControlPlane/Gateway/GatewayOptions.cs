@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace CrossLogic.ControlPlane.Gateway;
 
 /// <summary>The inference gateway (`Gateway:*`).</summary>
-internal sealed class GatewayOptions
+internal sealed class GatewayOptions : IValidatableObject
 {
     /// <summary>Secret from which each node's engine API key is derived (HMAC-SHA256 of the node id).</summary>
     [Required(ErrorMessage = "Gateway:EngineKeySecret is required (at least 32 characters)")]
@@ -67,4 +67,29 @@ internal sealed class GatewayOptions
     /// <summary>Usage rows held in memory while the database is away; beyond this the oldest are dropped and logged.</summary>
     [Range(1000, 100_000_000)]
     public int UsageBufferLimit { get; set; } = 1_000_000;
+
+    /// <summary>
+    /// How often this replica republishes the routes of the streams it holds (their load, and that it is alive), and
+    /// how often it rereads every route the other replicas publish. Changes themselves travel at once (NOTIFY).
+    /// </summary>
+    [Range(1, 60)]
+    public int PeerRouteRefreshSeconds { get; set; } = 2;
+
+    /// <summary>
+    /// A published route its holder stops refreshing (the holder died, or lost the database) leaves the other replicas'
+    /// routing after this long. Until then they keep sending to an engine nothing has found wrong with, while its agent
+    /// attaches to another replica.
+    /// </summary>
+    [Range(2, 600)]
+    public int PeerRouteTtlSeconds { get; set; } = 10;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (PeerRouteTtlSeconds < 2 * PeerRouteRefreshSeconds)
+        {
+            yield return new ValidationResult(
+                $"Gateway:PeerRouteTtlSeconds ({PeerRouteTtlSeconds}) must be at least twice Gateway:PeerRouteRefreshSeconds ({PeerRouteRefreshSeconds}): one late refresh must not drop a live route",
+                [nameof(PeerRouteTtlSeconds)]);
+        }
+    }
 }

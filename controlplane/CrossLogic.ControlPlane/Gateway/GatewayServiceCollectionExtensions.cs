@@ -18,6 +18,9 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<KeyRateLimiter>();
         services.AddSingleton<RoutingTable>();
+        services.AddSingleton<RouteStore>();
+        services.AddHostedService<RoutePublisher>();
+        services.AddHostedService<PeerRouteFollower>();
         services.AddSingleton<ReplicaPicker>();
         services.AddSingleton<ReplicaHealthReporter>();
         services.AddSingleton<KnownModels>();

@@ -28,7 +28,13 @@ internal sealed partial class RoutingChangeRecorder(RoutingTable routing, NodeSt
         return base.StopAsync(cancellationToken);
     }
 
-    private void OnChanged(string nodeId, bool routed) => _changes.Writer.TryWrite((nodeId, routed, time.GetUtcNow()));
+    private void OnChanged(RouteChange change)
+    {
+        if (change.Toggled)
+        {
+            _changes.Writer.TryWrite((change.NodeId, change.Routed, time.GetUtcNow()));
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

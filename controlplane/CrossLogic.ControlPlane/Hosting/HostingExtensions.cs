@@ -55,6 +55,7 @@ internal static class HostingExtensions
         }).AddJsonTranscoding();
         services.AddGrpcReflection();
         services.AddSingleton<HealthServiceImpl>();
+        services.AddSingleton<ControlPlaneInstance>();
         return services;
     }
 

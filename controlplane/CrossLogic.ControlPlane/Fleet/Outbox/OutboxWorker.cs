@@ -31,12 +31,13 @@ internal sealed class OutboxWorker(
     RoutingTable routing,
     ReconcileSignal reconcile,
     ReconcilerLease lease,
+    Hosting.ControlPlaneInstance instance,
     IOptions<FleetOptions> options,
     TimeProvider timeProvider,
     ILogger<OutboxWorker> logger) : BackgroundService
 {
     private const int MaxTransientLaunchAttempts = 6;
-    private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+    private readonly string _owner = instance.Id;
     private readonly Dictionary<long, (Task Work, CancellationTokenSource Cancel)> _running = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -4,7 +4,7 @@ namespace CrossLogic.ControlPlane.Gateway.Routing;
 /// One routable engine: where it is, what the gateway has outstanding on it, what its agent last reported about its
 /// queue and KV cache, and whether passive health has taken it out of rotation for a while.
 /// </summary>
-internal sealed class Replica(string nodeId, long leaseEpoch, string model, string destination)
+internal sealed class Replica(string nodeId, long leaseEpoch, string model, string destination, bool peer = false)
 {
     private int _inFlight;
     private int _consecutiveFailures;
@@ -20,6 +20,9 @@ internal sealed class Replica(string nodeId, long leaseEpoch, string model, stri
     public long LeaseEpoch { get; } = leaseEpoch;
 
     public string Model { get; } = model;
+
+    /// <summary>Its stream is held by another control-plane replica, which published the route.</summary>
+    public bool Peer { get; } = peer;
 
     /// <summary>The engine's base address, `http://host:port/`.</summary>
     public string Destination { get; } = destination;

@@ -1,0 +1,114 @@
+using CrossLogic.ControlPlane.Store;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CrossLogic.ControlPlane.Gateway.Routing;
+
+/// <summary>
+/// Keeps the routes other control-plane replicas publish in this replica's routing table, so its gateway routes to
+/// every node whichever replica holds the node's stream. One dedicated connection LISTENs for changes (a node leaving
+/// another replica's routing leaves this one's within milliseconds) and rereads every route each refresh interval. While
+/// the database cannot be read, each route stays until its last refresh expires, then goes.
+/// </summary>
+internal sealed class PeerRouteFollower(
+    RoutingTable routing,
+    Hosting.ControlPlaneInstance instance,
+    IOptions<StoreOptions> store,
+    IOptions<GatewayOptions> options,
+    TimeProvider time,
+    ILogger<PeerRouteFollower> logger) : BackgroundService
+{
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    // Unpooled: LISTEN belongs to the session. Short timeouts and TCP keepalives so that a lost database is noticed in
+    // seconds, and expired routes are dropped on time while it is away.
+    private readonly string _connectionString = new NpgsqlConnectionStringBuilder(store.Value.ConnectionString)
+    {
+        Pooling = false,
+        Timeout = 3,
+        CommandTimeout = 5,
+        KeepAlive = 5,
+    }.ConnectionString;
+
+    private readonly TimeSpan _refresh = TimeSpan.FromSeconds(options.Value.PeerRouteRefreshSeconds);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var failing = false;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await FollowAsync(() =>
+                {
+                    if (failing)
+                    {
+                        failing = false;
+                        GatewayLog.PeerRoutesFollowed(logger, routing.PeerCount);
+                    }
+                }, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException or InvalidOperationException)
+            {
+                if (!failing)
+                {
+                    failing = true;
+                    GatewayLog.PeerRoutesUnreadable(logger, ex);
+                }
+            }
+
+            routing.PruneExpiredPeers();
+            await Task.Delay(RetryDelay, time, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Until the connection fails: a full read, then changes as they are announced, and a full read each interval.</summary>
+    private async Task FollowAsync(Action connected, CancellationToken stoppingToken)
+    {
+        var announced = new HashSet<string>(StringComparer.Ordinal);
+        await using var connection = new NpgsqlConnection(_connectionString);
+        connection.Notification += (_, e) => announced.Add(e.Payload);
+        await connection.OpenAsync(stoppingToken).ConfigureAwait(false);
+        await using (var listen = new NpgsqlCommand($"LISTEN {RouteStore.Channel}", connection))
+        {
+            await listen.ExecuteNonQueryAsync(stoppingToken).ConfigureAwait(false);
+        }
+
+        // Listening before the first read: a change committed between the two is read twice, never missed.
+        routing.ReplacePeers(await RouteStore.ReadPeersAsync(connection, instance.Id, stoppingToken).ConfigureAwait(false));
+        var nextRead = time.GetTimestamp() + Ticks(_refresh);
+        connected();
+        while (true)
+        {
+            // Notifications arrive on this connection only while it waits or runs a command, both on this loop: the
+            // set needs no lock.
+            if (announced.Count > 0)
+            {
+                string[] nodeIds = [.. announced];
+                announced.Clear();
+                foreach (var route in await RouteStore.ReadAsync(connection, nodeIds, instance.Id, stoppingToken).ConfigureAwait(false))
+                {
+                    routing.ApplyPeer(route);
+                }
+
+                continue;
+            }
+
+            var wait = time.GetElapsedTime(time.GetTimestamp(), nextRead);
+            if (wait <= TimeSpan.Zero)
+            {
+                routing.ReplacePeers(await RouteStore.ReadPeersAsync(connection, instance.Id, stoppingToken).ConfigureAwait(false));
+                nextRead = time.GetTimestamp() + Ticks(_refresh);
+                continue;
+            }
+
+            await connection.WaitAsync(wait, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * time.TimestampFrequency);
+}
