@@ -228,25 +228,12 @@ public sealed class NodeFaultTests(PostgresFixture db) : IAsyncLifetime
         return controlPlane;
     }
 
-    private async Task<(string NodeId, AgentProcess Agent, string EngineLog)> StartNodeAsync(
+    private async Task<FaultNode> StartNodeAsync(
         ControlPlaneProcess controlPlane, string? controlPlaneUrl = null, int? probePort = null, string? probeEndpoint = null)
     {
-        var nodeId = "f-" + Guid.NewGuid().ToString("N")[..10];
-        var engineLog = Path.Combine(_dir, nodeId + ".log");
-        var engine = AgentProcess.MockEngine(engineLog, model: Model);
-        var port = (int)engine["Port"];
-        var probe = probePort ?? FreePort.Next();
-        var created = await controlPlane.Fleet.CreateNodeAsync(new CreateNodeRequest
-        {
-            NodeId = nodeId,
-            Node = new Node { Model = Model, EngineEndpoint = $"http://127.0.0.1:{port}", ProbeEndpoint = probeEndpoint ?? $"127.0.0.1:{probe}" },
-        });
-        engine["ApiKey"] = created.EngineApiKey;
-        _tokens[nodeId] = created.Token;
-        var config = AgentProcess.Config(nodeId, controlPlaneUrl ?? controlPlane.GrpcUrl, created.Token, probe);
-        config["Engine"] = engine;
-        var agent = AgentProcess.StartWithConfig(config, nodeId, probe);
-        _cleanup.Add(agent);
-        return (nodeId, agent, engineLog);
+        var node = await FaultNode.StartAsync(controlPlane, _dir, Model, controlPlaneUrl, probePort, probeEndpoint);
+        _cleanup.Add(node.Agent);
+        _tokens[node.NodeId] = node.Token;
+        return node;
     }
 }

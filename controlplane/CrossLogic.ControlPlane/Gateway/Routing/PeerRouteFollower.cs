@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using CrossLogic.ControlPlane.Store;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -16,8 +17,11 @@ internal sealed class PeerRouteFollower(
     IOptions<StoreOptions> store,
     IOptions<GatewayOptions> options,
     TimeProvider time,
+    IMeterFactory meters,
     ILogger<PeerRouteFollower> logger) : BackgroundService
 {
+    private readonly ObservableGauge<long> _peerRoutes = meters.Create(Observability.ControlPlaneMetrics.MeterName)
+        .CreateObservableGauge("crosslogic.gateway.peer_routes", () => (long)routing.PeerCount, description: "Routes to nodes whose streams other control-plane replicas hold, followed by this one.");
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
     // Unpooled: LISTEN belongs to the session. Short timeouts and TCP keepalives so that a lost database is noticed in
@@ -98,8 +102,9 @@ internal sealed class PeerRouteFollower(
                 continue;
             }
 
+            // Npgsql waits in whole milliseconds, and 0 means forever: under one is due now.
             var wait = time.GetElapsedTime(time.GetTimestamp(), nextRead);
-            if (wait <= TimeSpan.Zero)
+            if (wait < TimeSpan.FromMilliseconds(1))
             {
                 routing.ReplacePeers(await RouteStore.ReadPeersAsync(connection, instance.Id, stoppingToken).ConfigureAwait(false));
                 nextRead = time.GetTimestamp() + Ticks(_refresh);
