@@ -39,9 +39,12 @@ internal static partial class GatewayLog
     [LoggerMessage(1211, LogLevel.Information, "Publishing routes again")]
     public static partial void RoutesPublishedAgain(ILogger logger);
 
-    [LoggerMessage(1212, LogLevel.Warning, "Cannot read the routes other control-plane replicas publish; routing to their nodes until each route's last refresh expires")]
+    [LoggerMessage(1212, LogLevel.Warning, "Cannot read the routes other control-plane replicas publish; routing to their nodes as last read, for the stale grace")]
     public static partial void PeerRoutesUnreadable(ILogger logger, Exception exception);
 
     [LoggerMessage(1213, LogLevel.Information, "Following the routes other control-plane replicas publish ({Count} now)")]
     public static partial void PeerRoutesFollowed(ILogger logger, int count);
+
+    [LoggerMessage(1214, LogLevel.Error, "Dropped {Count} routes to nodes other control-plane replicas hold: the database has been unreadable for longer than {GraceSeconds} s")]
+    public static partial void PeerRoutesDropped(ILogger logger, int count, int graceSeconds);
 }

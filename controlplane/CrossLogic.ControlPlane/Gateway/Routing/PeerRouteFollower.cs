@@ -8,8 +8,9 @@ namespace CrossLogic.ControlPlane.Gateway.Routing;
 /// <summary>
 /// Keeps the routes other control-plane replicas publish in this replica's routing table, so its gateway routes to
 /// every node whichever replica holds the node's stream. One dedicated connection LISTENs for changes (a node leaving
-/// another replica's routing leaves this one's within milliseconds) and rereads every route each refresh interval. While
-/// the database cannot be read, each route stays until its last refresh expires, then goes.
+/// another replica's routing leaves this one's within milliseconds) and rereads every route each refresh interval; a
+/// route its holder stopped refreshing is not read again. While the database cannot be read, the routes read last are
+/// kept for the stale grace (passive health guards them meanwhile), then dropped, as API keys are.
 /// </summary>
 internal sealed class PeerRouteFollower(
     RoutingTable routing,
@@ -35,6 +36,8 @@ internal sealed class PeerRouteFollower(
     }.ConnectionString;
 
     private readonly TimeSpan _refresh = TimeSpan.FromSeconds(options.Value.PeerRouteRefreshSeconds);
+    private readonly TimeSpan _staleGrace = TimeSpan.FromSeconds(options.Value.PeerRouteStaleGraceSeconds);
+    private long _lastRead;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -65,7 +68,13 @@ internal sealed class PeerRouteFollower(
                 }
             }
 
-            routing.PruneExpiredPeers();
+            var unread = _lastRead == 0 ? TimeSpan.MaxValue : time.GetElapsedTime(_lastRead);
+            if (unread > _staleGrace && routing.PeerCount is > 0 and var dropped)
+            {
+                routing.ReplacePeers([]);
+                GatewayLog.PeerRoutesDropped(logger, dropped, (int)_staleGrace.TotalSeconds);
+            }
+
             await Task.Delay(RetryDelay, time, stoppingToken).ConfigureAwait(false);
         }
     }
@@ -84,7 +93,8 @@ internal sealed class PeerRouteFollower(
 
         // Listening before the first read: a change committed between the two is read twice, never missed.
         routing.ReplacePeers(await RouteStore.ReadPeersAsync(connection, instance.Id, stoppingToken).ConfigureAwait(false));
-        var nextRead = time.GetTimestamp() + Ticks(_refresh);
+        _lastRead = time.GetTimestamp();
+        var nextRead = _lastRead + Ticks(_refresh);
         connected();
         while (true)
         {
@@ -99,6 +109,7 @@ internal sealed class PeerRouteFollower(
                     routing.ApplyPeer(route);
                 }
 
+                _lastRead = time.GetTimestamp();
                 continue;
             }
 
@@ -107,7 +118,8 @@ internal sealed class PeerRouteFollower(
             if (wait < TimeSpan.FromMilliseconds(1))
             {
                 routing.ReplacePeers(await RouteStore.ReadPeersAsync(connection, instance.Id, stoppingToken).ConfigureAwait(false));
-                nextRead = time.GetTimestamp() + Ticks(_refresh);
+                _lastRead = time.GetTimestamp();
+                nextRead = _lastRead + Ticks(_refresh);
                 continue;
             }
 

@@ -13,7 +13,7 @@ internal sealed class RoutingTable(TimeProvider time)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Replica> _byNode = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (Replica Replica, long ExpiresAt)> _peers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Replica> _peers = new(StringComparer.Ordinal);
 
     // The newest epoch any peer published per node, kept after its route goes: a session of this replica's older than
     // that one is stale (the agent attached elsewhere since) and must not come back when the peer's route goes out.
@@ -127,7 +127,7 @@ internal sealed class RoutingTable(TimeProvider time)
     {
         lock (_lock)
         {
-            if (ApplyPeerLocked(route, time.GetTimestamp()))
+            if (ApplyPeerLocked(route))
             {
                 Rebuild();
             }
@@ -137,7 +137,6 @@ internal sealed class RoutingTable(TimeProvider time)
     /// <summary>Every live route other replicas publish, as one read: peer entries not among them go.</summary>
     public void ReplacePeers(IReadOnlyList<PublishedRoute> live)
     {
-        var now = time.GetTimestamp();
         lock (_lock)
         {
             var changed = false;
@@ -145,37 +144,17 @@ internal sealed class RoutingTable(TimeProvider time)
             foreach (var route in live)
             {
                 present.Add(route.NodeId);
-                changed |= ApplyPeerLocked(route, now);
+                changed |= ApplyPeerLocked(route);
             }
 
             foreach (var nodeId in _peers.Keys.Where(n => !present.Contains(n)).ToList())
             {
                 _peers.Remove(nodeId, out var gone);
-                gone.Replica.MarkOut();
+                gone!.MarkOut();
                 changed = true;
             }
 
             if (changed)
-            {
-                Rebuild();
-            }
-        }
-    }
-
-    /// <summary>Drops peer routes whose holders stopped refreshing them (used while the database cannot be read).</summary>
-    public void PruneExpiredPeers()
-    {
-        var now = time.GetTimestamp();
-        lock (_lock)
-        {
-            var expired = _peers.Where(p => p.Value.ExpiresAt <= now).Select(p => p.Key).ToList();
-            foreach (var nodeId in expired)
-            {
-                _peers.Remove(nodeId, out var gone);
-                gone.Replica.MarkOut();
-            }
-
-            if (expired.Count > 0)
             {
                 Rebuild();
             }
@@ -195,7 +174,7 @@ internal sealed class RoutingTable(TimeProvider time)
     }
 
     /// <returns>True when the set of replicas changed (a rebuild is due); a refreshed load alone is not.</returns>
-    private bool ApplyPeerLocked(PublishedRoute route, long now)
+    private bool ApplyPeerLocked(PublishedRoute route)
     {
         var known = _peerEpochs.TryGetValue(route.NodeId, out var newest);
         if (known && newest > route.LeaseEpoch)
@@ -209,18 +188,18 @@ internal sealed class RoutingTable(TimeProvider time)
         _peers.TryGetValue(route.NodeId, out var existing);
         if (!route.Live)
         {
-            if (existing.Replica is null)
+            if (existing is null)
             {
                 return ownSuperseded;
             }
 
-            existing.Replica.MarkOut();
+            existing.MarkOut();
             _peers.Remove(route.NodeId);
             return true;
         }
 
         var destination = Destination(route.EngineEndpoint);
-        var replica = existing.Replica;
+        var replica = existing;
         var replaced = replica is null || replica.LeaseEpoch != route.LeaseEpoch || replica.Destination != destination || replica.Model != route.Model;
         if (replaced)
         {
@@ -232,7 +211,7 @@ internal sealed class RoutingTable(TimeProvider time)
         replica!.ReportedWaiting = route.Waiting;
         replica.ReportedKvCacheUsage = route.KvCacheUsage;
         replica.Degraded = route.Degraded;
-        _peers[route.NodeId] = (replica, now + (long)(route.ExpiresInMs * time.TimestampFrequency / 1000));
+        _peers[route.NodeId] = replica;
         return replaced || ownSuperseded;
     }
 
@@ -250,9 +229,9 @@ internal sealed class RoutingTable(TimeProvider time)
 
         foreach (var (nodeId, peer) in _peers)
         {
-            if (!_byNode.TryGetValue(nodeId, out var own) || peer.Replica.LeaseEpoch > own.LeaseEpoch)
+            if (!_byNode.TryGetValue(nodeId, out var own) || peer.LeaseEpoch > own.LeaseEpoch)
             {
-                routed.Add(peer.Replica);
+                routed.Add(peer);
             }
         }
 
