@@ -15,7 +15,7 @@ namespace CrossLogic.ControlPlane.Fleet;
 internal sealed class FleetService(
     NodeStore store,
     LiveNodeRegistry live,
-    RoutingTable routing,
+    Link.Relay.NodeCommands commands,
     EngineKeys engineKeys,
     DeploymentService deployments,
     NodeLaunchService launches,
@@ -103,14 +103,8 @@ internal sealed class FleetService(
         }
 
         var commandId = NewCommandId();
+        // Through whichever replica holds the node's stream, which takes the node out of routing before it sends.
         await SendAsync(nodeId, commandId, new ControlMessage { DrainEngine = new DrainEngine { CommandId = commandId, Deadline = request.Deadline } }, context).ConfigureAwait(false);
-        // Out of routing now, not at the next heartbeat: new requests go elsewhere while running ones finish.
-        if (live.SessionOf(nodeId) is { } session)
-        {
-            session.DrainRequested = true;
-            routing.Update(session.Route());
-        }
-
         return new DrainNodeResponse { CommandId = commandId };
     }
 
@@ -125,11 +119,6 @@ internal sealed class FleetService(
             if (!result.Ok)
             {
                 throw new RpcException(new Status(StatusCode.FailedPrecondition, $"node '{nodeId}' refused: {result.Error}"));
-            }
-
-            if (live.SessionOf(nodeId) is { } session)
-            {
-                session.DrainRequested = false;
             }
         }
         catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
@@ -216,15 +205,13 @@ internal sealed class FleetService(
             throw new RpcException(new Status(StatusCode.NotFound, $"node '{nodeId}' not found"));
         }
 
-        var channel = live.ChannelOf(nodeId)
-            ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, $"node '{nodeId}' is not connected to this control plane"));
         try
         {
-            return await channel.SendCommandAsync(commandId, command, context.CancellationToken).ConfigureAwait(false);
+            return await commands.SendAsync(nodeId, commandId, command, context.CancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or IOException)
+        catch (Link.Relay.NodeNotConnectedException ex)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"node '{nodeId}' disconnected: {ex.Message}"));
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
         }
     }
 

@@ -35,4 +35,13 @@ internal static partial class LinkLog
 
     [LoggerMessage(1012, LogLevel.Information, "Node {NodeId}: state {State} not recorded, a newer session or a fence owns the node")]
     public static partial void TransitionFenced(ILogger logger, string nodeId, Contracts.V1.Node.Types.State state);
+
+    [LoggerMessage(1013, LogLevel.Warning, "Cannot listen for commands other control-plane replicas relay to the agents this one holds; retrying")]
+    public static partial void RelayUnavailable(ILogger logger, Exception exception);
+
+    [LoggerMessage(1014, LogLevel.Information, "Listening again for commands relayed by other control-plane replicas")]
+    public static partial void RelayListening(ILogger logger);
+
+    [LoggerMessage(1015, LogLevel.Warning, "Relayed command {CommandId} for node {NodeId}: its outcome was not recorded")]
+    public static partial void RelayNotRecorded(ILogger logger, Exception exception, string commandId, string nodeId);
 }

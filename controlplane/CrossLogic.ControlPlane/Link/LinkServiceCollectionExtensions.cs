@@ -7,6 +7,9 @@ internal static class LinkServiceCollectionExtensions
     {
         services.AddOptions<NodeLinkOptions>().BindConfiguration("Link").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<LiveNodeRegistry>();
+        services.AddSingleton<Relay.NodeCommandStore>();
+        services.AddSingleton<Relay.NodeCommands>();
+        services.AddHostedService<Relay.NodeCommandRelay>();
         services.AddSingleton<LiveTransitions>();
         services.AddSingleton<LinkSessionHandler>();
         services.AddSingleton<HeartbeatFlusher>();

@@ -7,7 +7,8 @@ namespace CrossLogic.IntegrationTests.Faults;
 /// <summary>
 /// Two control-plane replicas on one database, each holding the streams of its own agents, with requests flowing
 /// through only one of them: it routes to the other's nodes too, stops within milliseconds when the other takes one out
-/// of routing, and when the other dies keeps serving its healthy engines until their routes expire.
+/// of routing, and when the other dies keeps serving its healthy engines until their routes expire. Commands for an
+/// agent reach it through whichever replica holds its stream.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class PeerRoutingFaultTests(PostgresFixture db) : IAsyncLifetime
@@ -36,17 +37,7 @@ public sealed class PeerRoutingFaultTests(PostgresFixture db) : IAsyncLifetime
     [Fact]
     public async Task A_replica_routes_to_nodes_another_holds_follows_their_removal_within_milliseconds_and_outlives_the_holder_by_the_ttl()
     {
-        var database = "peers_" + Guid.NewGuid().ToString("N")[..8];
-        await db.Postgres.CreateDatabaseAsync(database);
-        var settings = new Dictionary<string, string>
-        {
-            ["Gateway__PeerRouteTtlSeconds"] = TtlSeconds.ToString(CultureInfo.InvariantCulture),
-            ["Gateway__PeerRouteRefreshSeconds"] = RefreshSeconds.ToString(CultureInfo.InvariantCulture),
-        };
-        var holder = await ControlPlaneProcess.StartAsync(db.Postgres.ConnectionString(database), settings);
-        _cleanup.Add(holder);
-        var serving = await ControlPlaneProcess.StartAsync(db.Postgres.ConnectionString(database), settings);
-        _cleanup.Add(serving);
+        var (holder, serving) = await StartReplicasAsync();
 
         // On the holder: one node behind proxies (to cut both of its paths later) and one plain. On the serving
         // replica: one of its own.
@@ -100,6 +91,52 @@ public sealed class PeerRoutingFaultTests(PostgresFixture db) : IAsyncLifetime
         await Task.Delay(500);
         Assert.True(load.Ok > before, "the serving replica still serves from its own node");
         Assert.True(load.Failed <= 2, $"{load.Failed} failed of {load.Ok + load.Failed}");
+    }
+
+    [Fact]
+    public async Task Commands_asked_of_a_replica_that_does_not_hold_the_node_reach_it_through_the_one_that_does()
+    {
+        var (holder, other) = await StartReplicasAsync();
+        var node = await StartNodeAsync(holder);
+        await FaultKit.WaitRoutedAsync(holder, node.NodeId, TimeSpan.FromSeconds(30));
+        var name = "nodes/" + node.NodeId;
+
+        // The restart's acknowledgement comes back through the database.
+        var started = (await holder.EventsAsync(node.NodeId)).Count(e => e.Kind == "ENGINE_STARTED");
+        await other.Fleet.RestartNodeEngineAsync(new RestartNodeEngineRequest { Name = name });
+        await Eventually.TrueAsync(async () => (await holder.EventsAsync(node.NodeId)).Count(e => e.Kind == "ENGINE_STARTED") > started,
+            TimeSpan.FromSeconds(20), "restart relayed");
+        await FaultKit.WaitRoutedAsync(holder, node.NodeId, TimeSpan.FromSeconds(30));
+
+        // The drain takes the node out of the holder's routing (and so every replica's), then the agent drains.
+        var drainedAt = FaultKit.NowMs();
+        await other.Fleet.DrainNodeAsync(new DrainNodeRequest { Name = name });
+        await FaultKit.WaitOutAsync(holder, node.NodeId, drainedAt - 1, TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(async () => (await holder.EventsAsync(node.NodeId)).Any(e => e.Kind == "ENGINE_DRAINED"),
+            TimeSpan.FromSeconds(15), "drain relayed");
+
+        // A node nobody holds: refused once no replica took the command, and the command can never be sent later.
+        var offline = await holder.Fleet.CreateNodeAsync(new CreateNodeRequest { NodeId = "f-offline-" + Guid.NewGuid().ToString("N")[..6], Node = new Node() });
+        var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => other.Fleet.DrainNodeAsync(new DrainNodeRequest { Name = "nodes/" + offline.Node.NodeId }).ResponseAsync);
+        Assert.Equal(Grpc.Core.StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Contains("not connected to any control-plane replica", refused.Status.Detail, StringComparison.Ordinal);
+    }
+
+    /// <summary>Two control-plane replicas on a database of their own, routes refreshed every 2 s.</summary>
+    private async Task<(ControlPlaneProcess First, ControlPlaneProcess Second)> StartReplicasAsync()
+    {
+        var database = "peers_" + Guid.NewGuid().ToString("N")[..8];
+        await db.Postgres.CreateDatabaseAsync(database);
+        var settings = new Dictionary<string, string>
+        {
+            ["Gateway__PeerRouteTtlSeconds"] = TtlSeconds.ToString(CultureInfo.InvariantCulture),
+            ["Gateway__PeerRouteRefreshSeconds"] = RefreshSeconds.ToString(CultureInfo.InvariantCulture),
+        };
+        var first = await ControlPlaneProcess.StartAsync(db.Postgres.ConnectionString(database), settings);
+        _cleanup.Add(first);
+        var second = await ControlPlaneProcess.StartAsync(db.Postgres.ConnectionString(database), settings);
+        _cleanup.Add(second);
+        return (first, second);
     }
 
     private async Task<FaultNode> StartNodeAsync(

@@ -32,6 +32,7 @@ internal sealed class OutboxWorker(
     ReconcileSignal reconcile,
     ReconcilerLease lease,
     Hosting.ControlPlaneInstance instance,
+    Link.Relay.NodeCommands commands,
     IOptions<FleetOptions> options,
     TimeProvider timeProvider,
     ILogger<OutboxWorker> logger) : BackgroundService
@@ -206,29 +207,24 @@ internal sealed class OutboxWorker(
         return "torn down";
     }
 
-    /// <summary>Out of routing at once; then the agent finishes its running requests (if its stream is on this replica),
-    /// until it reports ENGINE_DRAINED, its stream ends, or the timeout passes.</summary>
+    /// <summary>Out of routing at once; then the agent finishes its running requests (through whichever replica holds
+    /// its stream), until it reports ENGINE_DRAINED, its stream here ends, or the timeout passes.</summary>
     private async Task<string> DrainAsync(string nodeId, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (live.SessionOf(nodeId) is not { } session || session.Channel is not { } channel)
-        {
-            return "not drained (agent not connected to this control plane)";
-        }
-
-        session.DrainRequested = true;
-        routing.Update(session.Route());
+        // Held here: its stream ending also ends the wait. Held elsewhere: the agent's ENGINE_DRAINED or the timeout.
+        var session = live.ChannelOf(nodeId) is not null ? live.SessionOf(nodeId) : null;
         var since = timeProvider.GetUtcNow().UtcDateTime.AddSeconds(-1);
         var commandId = "cmd-" + Guid.NewGuid().ToString("N")[..16];
         try
         {
-            await channel.SendCommandAsync(commandId, new ControlMessage
+            await commands.SendAsync(nodeId, commandId, new ControlMessage
             {
                 DrainEngine = new DrainEngine { CommandId = commandId, Deadline = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(timeout) },
             }, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or IOException)
+        catch (Link.Relay.NodeNotConnectedException ex)
         {
-            return "not drained (stream closed)";
+            return $"not drained ({ex.Message})";
         }
 
         var deadline = timeProvider.GetUtcNow() + timeout + TimeSpan.FromSeconds(2);
@@ -239,7 +235,7 @@ internal sealed class OutboxWorker(
                 return "drained";
             }
 
-            if (!live.IsCurrent(session))
+            if (session is not null && !live.IsCurrent(session))
             {
                 return "not drained (stream ended)";
             }

@@ -23,64 +23,33 @@ internal sealed class PeerRouteFollower(
 {
     private readonly ObservableGauge<long> _peerRoutes = meters.Create(Observability.ControlPlaneMetrics.MeterName)
         .CreateObservableGauge("crosslogic.gateway.peer_routes", () => (long)routing.PeerCount, description: "Routes to nodes whose streams other control-plane replicas hold, followed by this one.");
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
-
-    // Unpooled: LISTEN belongs to the session. Short timeouts and TCP keepalives so that a lost database is noticed in
-    // seconds, and expired routes are dropped on time while it is away.
-    private readonly string _connectionString = new NpgsqlConnectionStringBuilder(store.Value.ConnectionString)
-    {
-        Pooling = false,
-        Timeout = 3,
-        CommandTimeout = 5,
-        KeepAlive = 5,
-    }.ConnectionString;
+    private readonly string _connectionString = ListenerConnections.For(store.Value.ConnectionString);
 
     private readonly TimeSpan _refresh = TimeSpan.FromSeconds(options.Value.PeerRouteRefreshSeconds);
     private readonly TimeSpan _staleGrace = TimeSpan.FromSeconds(options.Value.PeerRouteStaleGraceSeconds);
     private long _lastRead;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => ListenerConnections.KeepListeningAsync(
+        FollowAsync,
+        ex => GatewayLog.PeerRoutesUnreadable(logger, ex),
+        () => GatewayLog.PeerRoutesFollowed(logger, routing.PeerCount),
+        DropIfStale,
+        time,
+        stoppingToken);
+
+    /// <summary>After a failed attempt: the routes read last go once the database has been unreadable for the grace.</summary>
+    private void DropIfStale()
     {
-        var failing = false;
-        while (!stoppingToken.IsCancellationRequested)
+        var unread = _lastRead == 0 ? TimeSpan.MaxValue : time.GetElapsedTime(_lastRead);
+        if (unread > _staleGrace && routing.PeerCount is > 0 and var dropped)
         {
-            try
-            {
-                await FollowAsync(() =>
-                {
-                    if (failing)
-                    {
-                        failing = false;
-                        GatewayLog.PeerRoutesFollowed(logger, routing.PeerCount);
-                    }
-                }, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException or InvalidOperationException)
-            {
-                if (!failing)
-                {
-                    failing = true;
-                    GatewayLog.PeerRoutesUnreadable(logger, ex);
-                }
-            }
-
-            var unread = _lastRead == 0 ? TimeSpan.MaxValue : time.GetElapsedTime(_lastRead);
-            if (unread > _staleGrace && routing.PeerCount is > 0 and var dropped)
-            {
-                routing.ReplacePeers([]);
-                GatewayLog.PeerRoutesDropped(logger, dropped, (int)_staleGrace.TotalSeconds);
-            }
-
-            await Task.Delay(RetryDelay, time, stoppingToken).ConfigureAwait(false);
+            routing.ReplacePeers([]);
+            GatewayLog.PeerRoutesDropped(logger, dropped, (int)_staleGrace.TotalSeconds);
         }
     }
 
     /// <summary>Until the connection fails: a full read, then changes as they are announced, and a full read each interval.</summary>
-    private async Task FollowAsync(Action connected, CancellationToken stoppingToken)
+    private async Task FollowAsync(Action listening, CancellationToken stoppingToken)
     {
         var announced = new HashSet<string>(StringComparer.Ordinal);
         await using var connection = new NpgsqlConnection(_connectionString);
@@ -95,7 +64,7 @@ internal sealed class PeerRouteFollower(
         routing.ReplacePeers(await RouteStore.ReadPeersAsync(connection, instance.Id, stoppingToken).ConfigureAwait(false));
         _lastRead = time.GetTimestamp();
         var nextRead = _lastRead + Ticks(_refresh);
-        connected();
+        listening();
         while (true)
         {
             // Notifications arrive on this connection only while it waits or runs a command, both on this loop: the
