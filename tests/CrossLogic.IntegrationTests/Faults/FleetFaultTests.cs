@@ -127,7 +127,10 @@ public sealed class FleetFaultTests(PostgresFixture postgres)
         await Eventually.TrueAsync(
             async () => (await fleet.NodesAsync("preempt")).Count(n => n.State == Node.Types.State.Ready && n.NodeId != node) == 2,
             TimeSpan.FromSeconds(60), "the replacement ready");
-        await Eventually.TrueAsync(() => !fleet.Local!.Running().ContainsKey(node), TimeSpan.FromSeconds(30), "the preempted machine torn down after its drain");
+        // Torn down: its agent gone and its directory moved aside (after the agent stops), so its log is read where it rests.
+        await Eventually.TrueAsync(
+            () => !fleet.Local!.Running().ContainsKey(node) && !Directory.Exists(Path.Combine(fleet.Local.Directory, node)),
+            TimeSpan.FromSeconds(30), "the preempted machine torn down after its drain");
         var failed = load.Failed;
         var engineLog = FaultKit.LocalEngineLog(fleet.Local!, node);
         var afterOut = FaultKit.ArrivalsAfter(engineLog, outAt);
