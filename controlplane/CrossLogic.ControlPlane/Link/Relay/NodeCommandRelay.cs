@@ -49,6 +49,7 @@ internal sealed class NodeCommandRelay(
             Take(nodeId, commandId, stoppingToken);
         }
 
+        var lastPrune = time.GetTimestamp();
         while (true)
         {
             // Notifications arrive only while this loop waits on the connection: the list needs no lock.
@@ -61,10 +62,13 @@ internal sealed class NodeCommandRelay(
             }
 
             announced.Clear();
-            if (!await connection.WaitAsync(PruneInterval, stoppingToken).ConfigureAwait(false))
+            if (time.GetElapsedTime(lastPrune) >= PruneInterval)
             {
+                lastPrune = time.GetTimestamp();
                 await store.PruneAsync(KeepFor, stoppingToken).ConfigureAwait(false);
             }
+
+            await connection.WaitAsync(PruneInterval, stoppingToken).ConfigureAwait(false);
         }
     }
 
