@@ -2,11 +2,11 @@ using CrossLogic.ControlPlane.Gateway;
 using CrossLogic.ControlPlane.Gateway.Routing;
 using CrossLogic.ControlPlane.Hosting;
 using CrossLogic.ControlPlane.Store;
+using CrossLogic.ControlPlane.Tests.Store;
 using CrossLogic.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace CrossLogic.ControlPlane.Tests.Gateway;
 
@@ -17,29 +17,16 @@ namespace CrossLogic.ControlPlane.Tests.Gateway;
 public sealed class PeerRouteFollowerTests : IAsyncLifetime
 {
     private const string Other = "other-replica";
-    private TempPostgres _postgres = null!;
-    private NpgsqlDataSource _dataSource = null!;
+    private MigratedPostgres _database = null!;
     private RouteStore _routes = null!;
 
     public async Task InitializeAsync()
     {
-        _postgres = await TempPostgres.StartAsync();
-        _dataSource = NpgsqlDataSource.Create(_postgres.ConnectionString());
-        await new DatabaseMigrator(_dataSource, Options.Create(new StoreOptions { ConnectionString = _postgres.ConnectionString() }), TimeProvider.System, NullLogger<DatabaseMigrator>.Instance)
-            .StartAsync(default);
-        _routes = new RouteStore(_dataSource);
-        var nodes = new NodeStore(_dataSource);
-        foreach (var nodeId in new[] { "n1", "n2" })
-        {
-            await nodes.CreateAsync(new NewNode(nodeId, 1, [.. System.Text.Encoding.UTF8.GetBytes(nodeId)], "", "http://127.0.0.1:8000", "m", "{}"), default);
-        }
+        _database = await MigratedPostgres.StartAsync("n1", "n2");
+        _routes = new RouteStore(_database.DataSource);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _dataSource.DisposeAsync();
-        await _postgres.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
     [Fact]
     public async Task Changes_arrive_at_once_and_a_database_outage_keeps_the_last_routes_for_the_grace_only()
@@ -50,7 +37,7 @@ public sealed class PeerRouteFollowerTests : IAsyncLifetime
         var follower = new PeerRouteFollower(
             table,
             new ControlPlaneInstance(),
-            Options.Create(new StoreOptions { ConnectionString = _postgres.ConnectionString() }),
+            Options.Create(new StoreOptions { ConnectionString = _database.ConnectionString }),
             Options.Create(new GatewayOptions { EngineKeySecret = new string('s', 32), PeerRouteRefreshSeconds = 30, PeerRouteTtlSeconds = 600, PeerRouteStaleGraceSeconds = 3 }),
             TimeProvider.System,
             metrics.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
@@ -67,17 +54,17 @@ public sealed class PeerRouteFollowerTests : IAsyncLifetime
             await Eventually.TrueAsync(() => Routed() == "n2", TimeSpan.FromSeconds(2), "n1's removal announced");
 
             // The test server commits asynchronously, and an immediate stop would lose the latest commits with it.
-            await using (var checkpoint = _dataSource.CreateCommand("CHECKPOINT"))
+            await using (var checkpoint = _database.DataSource.CreateCommand("CHECKPOINT"))
             {
                 await checkpoint.ExecuteNonQueryAsync();
             }
 
-            await _postgres.StopServerAsync();
+            await _database.Server.StopServerAsync();
             await Task.Delay(1_500);
             Assert.Equal("n2", Routed());
             await Eventually.TrueAsync(() => Routed() == "", TimeSpan.FromSeconds(15), "dropped after the grace");
 
-            await _postgres.StartServerAsync();
+            await _database.Server.StartServerAsync();
             await Eventually.TrueAsync(() => Routed() == "n2", TimeSpan.FromSeconds(15), "read again");
         }
         finally

@@ -1,8 +1,5 @@
 using CrossLogic.ControlPlane.Gateway.Routing;
-using CrossLogic.ControlPlane.Store;
-using CrossLogic.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using CrossLogic.ControlPlane.Tests.Store;
 using Npgsql;
 
 namespace CrossLogic.ControlPlane.Tests.Gateway;
@@ -14,29 +11,16 @@ namespace CrossLogic.ControlPlane.Tests.Gateway;
 public sealed class RouteStoreTests : IAsyncLifetime
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(10);
-    private TempPostgres _postgres = null!;
-    private NpgsqlDataSource _dataSource = null!;
+    private MigratedPostgres _database = null!;
     private RouteStore _routes = null!;
 
     public async Task InitializeAsync()
     {
-        _postgres = await TempPostgres.StartAsync();
-        _dataSource = NpgsqlDataSource.Create(_postgres.ConnectionString());
-        await new DatabaseMigrator(_dataSource, Options.Create(new StoreOptions { ConnectionString = _postgres.ConnectionString() }), TimeProvider.System, NullLogger<DatabaseMigrator>.Instance)
-            .StartAsync(default);
-        _routes = new RouteStore(_dataSource);
-        var nodes = new NodeStore(_dataSource);
-        foreach (var nodeId in new[] { "n1", "n2", "n3" })
-        {
-            await nodes.CreateAsync(new NewNode(nodeId, 1, [.. System.Text.Encoding.UTF8.GetBytes(nodeId)], "", "http://127.0.0.1:8000", "m", "{}"), default);
-        }
+        _database = await MigratedPostgres.StartAsync("n1", "n2", "n3");
+        _routes = new RouteStore(_database.DataSource);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _dataSource.DisposeAsync();
-        await _postgres.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
     [Fact]
     public async Task A_replica_reads_the_live_routes_of_the_others_only()
@@ -77,7 +61,7 @@ public sealed class RouteStoreTests : IAsyncLifetime
         await Task.Delay(500);
 
         Assert.Empty(await PeersOfAsync("b"));
-        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var connection = await _database.DataSource.OpenConnectionAsync();
         var row = Assert.Single(await RouteStore.ReadAsync(connection, ["n1"], "b", default));
         Assert.False(row.Live);
     }
@@ -93,7 +77,7 @@ public sealed class RouteStoreTests : IAsyncLifetime
     [Fact]
     public async Task A_change_is_announced_with_the_node_id_and_a_refresh_is_not()
     {
-        await using var listener = await _dataSource.OpenConnectionAsync();
+        await using var listener = await _database.DataSource.OpenConnectionAsync();
         var announced = new List<string>();
         listener.Notification += (_, e) => announced.Add(e.Payload);
         await using (var listen = new NpgsqlCommand($"LISTEN {RouteStore.Channel}", listener))
@@ -112,7 +96,7 @@ public sealed class RouteStoreTests : IAsyncLifetime
 
     private async Task<IReadOnlyList<PublishedRoute>> PeersOfAsync(string holder)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var connection = await _database.DataSource.OpenConnectionAsync();
         return await RouteStore.ReadPeersAsync(connection, holder, default);
     }
 

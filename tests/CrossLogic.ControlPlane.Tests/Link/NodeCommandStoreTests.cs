@@ -1,8 +1,5 @@
 using CrossLogic.ControlPlane.Link.Relay;
-using CrossLogic.ControlPlane.Store;
-using CrossLogic.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using CrossLogic.ControlPlane.Tests.Store;
 using Npgsql;
 
 namespace CrossLogic.ControlPlane.Tests.Link;
@@ -11,25 +8,16 @@ namespace CrossLogic.ControlPlane.Tests.Link;
 public sealed class NodeCommandStoreTests : IAsyncLifetime
 {
     private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(3);
-    private TempPostgres _postgres = null!;
-    private NpgsqlDataSource _dataSource = null!;
+    private MigratedPostgres _database = null!;
     private NodeCommandStore _commands = null!;
 
     public async Task InitializeAsync()
     {
-        _postgres = await TempPostgres.StartAsync();
-        _dataSource = NpgsqlDataSource.Create(_postgres.ConnectionString());
-        await new DatabaseMigrator(_dataSource, Options.Create(new StoreOptions { ConnectionString = _postgres.ConnectionString() }), TimeProvider.System, NullLogger<DatabaseMigrator>.Instance)
-            .StartAsync(default);
-        await new NodeStore(_dataSource).CreateAsync(new NewNode("n1", 1, [1, 2, 3], "", "http://127.0.0.1:8000", "m", "{}"), default);
-        _commands = new NodeCommandStore(_dataSource);
+        _database = await MigratedPostgres.StartAsync("n1");
+        _commands = new NodeCommandStore(_database.DataSource);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _dataSource.DisposeAsync();
-        await _postgres.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
     [Fact]
     public async Task A_command_is_claimed_by_one_replica_and_then_cannot_expire()
@@ -53,7 +41,7 @@ public sealed class NodeCommandStoreTests : IAsyncLifetime
         await _commands.RequestAsync("c3", "n1", [1], default);
         await Task.Delay(300);
         Assert.Null(await _commands.ClaimAsync("c3", "a", TimeSpan.FromMilliseconds(200), default));
-        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var connection = await _database.DataSource.OpenConnectionAsync();
         Assert.Equal([("n1", "c3")], await NodeCommandStore.PendingAsync(connection, MaxAge, default));
         Assert.Empty(await NodeCommandStore.PendingAsync(connection, TimeSpan.FromMilliseconds(200), default));
     }
@@ -61,7 +49,7 @@ public sealed class NodeCommandStoreTests : IAsyncLifetime
     [Fact]
     public async Task A_request_is_announced_with_its_node_and_id()
     {
-        await using var listener = await _dataSource.OpenConnectionAsync();
+        await using var listener = await _database.DataSource.OpenConnectionAsync();
         var announced = new List<string>();
         listener.Notification += (_, e) => announced.Add(e.Payload);
         await using (var listen = new NpgsqlCommand($"LISTEN {NodeCommandStore.Channel}", listener))

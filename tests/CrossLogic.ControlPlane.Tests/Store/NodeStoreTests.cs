@@ -1,8 +1,4 @@
 using CrossLogic.ControlPlane.Store;
-using CrossLogic.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace CrossLogic.ControlPlane.Tests.Store;
 
@@ -10,25 +6,17 @@ namespace CrossLogic.ControlPlane.Tests.Store;
 public sealed class NodeStoreTests : IAsyncLifetime
 {
     private static readonly short[] StartOnAttach = [1];
-    private TempPostgres _postgres = null!;
-    private NpgsqlDataSource _dataSource = null!;
+    private MigratedPostgres _database = null!;
     private NodeStore _store = null!;
 
     public async Task InitializeAsync()
     {
-        _postgres = await TempPostgres.StartAsync();
-        _dataSource = NpgsqlDataSource.Create(_postgres.ConnectionString());
-        var migrator = new DatabaseMigrator(_dataSource, Options.Create(new StoreOptions { ConnectionString = _postgres.ConnectionString() }), TimeProvider.System, NullLogger<DatabaseMigrator>.Instance);
-        await migrator.StartAsync(default);
-        await migrator.StartAsync(default); // idempotent: a restart applies nothing twice
-        _store = new NodeStore(_dataSource);
+        _database = await MigratedPostgres.StartAsync();
+        await _database.MigrateAsync(); // idempotent: a restart applies nothing twice
+        _store = new NodeStore(_database.DataSource);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _dataSource.DisposeAsync();
-        await _postgres.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
     [Fact]
     public async Task Each_attach_takes_a_new_lease_epoch_and_moves_a_requested_node_to_starting()
