@@ -105,7 +105,7 @@ internal sealed class NodeCommandRelay(
                 var answer = await ack.WaitAsync(NodeCommands.AnswerTimeout, time, stoppingToken).ConfigureAwait(false);
                 (state, ok, error) = (NodeCommandStore.Acknowledged, answer.Ok, answer.Error);
             }
-            catch (Exception ex) when (ex is InvalidOperationException or IOException or TimeoutException)
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or TimeoutException or Google.Protobuf.InvalidProtocolBufferException)
             {
                 (state, error) = (NodeCommandStore.Failed, ex.Message);
             }

@@ -17,6 +17,9 @@ internal sealed class NodeCommands(LiveNodeRegistry live, RoutingTable routing, 
     /// <summary>How long the agent's answer to a relayed command is waited for.</summary>
     public static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long a claimed command may take to go down the stream.</summary>
+    private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(10);
+
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Sends the command; the returned task completes with the agent's acknowledgement.</summary>
@@ -36,23 +39,27 @@ internal sealed class NodeCommands(LiveNodeRegistry live, RoutingTable routing, 
         }
 
         await store.RequestAsync(commandId, nodeId, command.ToByteArray(), cancellationToken).ConfigureAwait(false);
-        var giveUpAt = time.GetTimestamp() + (long)(ClaimTimeout.TotalSeconds * time.TimestampFrequency);
+        var requestedAt = time.GetTimestamp();
         while (true)
         {
             var (state, _, error) = await store.GetAsync(commandId, cancellationToken).ConfigureAwait(false);
+            var waited = time.GetElapsedTime(requestedAt);
             switch (state)
             {
                 case NodeCommandStore.Delivered or NodeCommandStore.Acknowledged:
                     return AnswerAsync(commandId);
                 case NodeCommandStore.Failed:
                     throw new NodeNotConnectedException($"node '{nodeId}' disconnected: {error}");
-                case NodeCommandStore.Pending when time.GetTimestamp() >= giveUpAt:
+                case NodeCommandStore.Pending when waited >= ClaimTimeout:
                     if (await store.ExpireAsync(commandId, cancellationToken).ConfigureAwait(false))
                     {
                         throw new NodeNotConnectedException($"node '{nodeId}' is not connected to any control-plane replica");
                     }
 
                     break; // Claimed just now: wait for the delivery.
+                case NodeCommandStore.Claimed when waited >= ClaimTimeout + DeliveryTimeout:
+                    // The holder claimed it and went quiet (it died, or lost the database): the outcome is unknown.
+                    throw new NodeNotConnectedException($"node '{nodeId}': the control-plane replica holding its stream took the command but did not report sending it");
                 default:
                     await Task.Delay(Poll, time, cancellationToken).ConfigureAwait(false);
                     break;
