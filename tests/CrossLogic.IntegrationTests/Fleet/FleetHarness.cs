@@ -78,9 +78,9 @@ public sealed class FleetHarness : IAsyncDisposable
     }
 
     /// <summary>Starts one more control plane on the same database (several replicas; one leads the reconciler).</summary>
-    public async Task<ControlPlaneProcess> StartControlPlaneAsync()
+    public async Task<ControlPlaneProcess> StartControlPlaneAsync(int? grpcPort = null)
     {
-        var grpcPort = FreePort.Next();
+        grpcPort ??= FreePort.Next();
         var settings = new Dictionary<string, string>(_settings);
         if (Sky is not null)
         {
@@ -90,7 +90,7 @@ public sealed class FleetHarness : IAsyncDisposable
             }
         }
 
-        var controlPlane = await ControlPlaneProcess.StartAsync(_connectionString, settings, grpcPort: grpcPort);
+        var controlPlane = await ControlPlaneProcess.StartAsync(_connectionString, settings, grpcPort: grpcPort.Value);
         _controlPlanes.Add(controlPlane);
         return controlPlane;
     }

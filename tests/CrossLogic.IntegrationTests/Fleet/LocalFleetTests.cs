@@ -42,6 +42,41 @@ public sealed class LocalFleetTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task With_two_control_planes_a_scale_down_drains_every_retired_node_whichever_replica_holds_its_stream()
+    {
+        // Every agent dials the second replica, and the first leads the reconciler: a teardown its worker carries out
+        // drains the node through the second (node_commands); one the second's worker claims drains it directly.
+        var second = FreePort.Next();
+        await using var fleet = await FleetHarness.StartLocalAsync(postgres.Postgres, new Dictionary<string, string>
+        {
+            ["Provisioners__Local__ControlPlaneUrl"] = $"http://127.0.0.1:{second}",
+        });
+        await fleet.StartControlPlaneAsync(second);
+        await fleet.CreateDeploymentAsync("shrink2", replicas: 4);
+        await fleet.WaitReadyAsync("shrink2", 4);
+
+        await fleet.Fleet.UpdateDeploymentAsync(new UpdateDeploymentRequest
+        {
+            Deployment = new Deployment { Name = "deployments/shrink2", Replicas = 1 },
+            UpdateMask = new FieldMask { Paths = { "replicas" } },
+        });
+        await Eventually.TrueAsync(async () => (await fleet.NodesAsync("shrink2")).Count(n => n.State == Node.Types.State.Terminated) == 3,
+            TimeSpan.FromSeconds(90), "three nodes terminated", pollMs: 200);
+
+        foreach (var gone in (await fleet.NodesAsync("shrink2")).Where(n => n.State == Node.Types.State.Terminated))
+        {
+            var events = await fleet.ControlPlane.EventsAsync(gone.NodeId);
+            Assert.Contains(events, e => e.Kind == "ENGINE_DRAINED");
+            Assert.Contains(events, e => e.Kind == "STATE_CHANGED" && e.Detail["to"] == "TERMINATED" && e.Reason.Contains("drained") && !e.Reason.Contains("not drained"));
+        }
+
+        await using var connection = new Npgsql.NpgsqlConnection(fleet.ConnectionString);
+        await connection.OpenAsync();
+        await using var relayed = new Npgsql.NpgsqlCommand("SELECT count(*) FROM node_commands WHERE state = 'acknowledged'", connection);
+        Console.WriteLine($"drains relayed through the other replica: {await relayed.ExecuteScalarAsync()} of 3");
+    }
+
+    [Fact]
     public async Task Scaling_three_to_one_drains_and_tears_down_two()
     {
         await using var fleet = await FleetHarness.StartLocalAsync(postgres.Postgres);
