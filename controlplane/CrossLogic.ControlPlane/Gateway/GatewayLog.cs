@@ -47,4 +47,10 @@ internal static partial class GatewayLog
 
     [LoggerMessage(1214, LogLevel.Error, "Dropped {Count} routes to nodes other control-plane replicas hold: the database has been unreadable for longer than {GraceSeconds} s")]
     public static partial void PeerRoutesDropped(ILogger logger, int count, int graceSeconds);
+
+    [LoggerMessage(1215, LogLevel.Warning, "Cannot share API keys' use with the other control-plane replicas: each enforces rate limits on its own until the database is back")]
+    public static partial void KeyUseNotShared(ILogger logger, Exception exception);
+
+    [LoggerMessage(1216, LogLevel.Information, "Sharing API keys' use with the other control-plane replicas again")]
+    public static partial void KeyUseSharedAgain(ILogger logger);
 }

@@ -22,6 +22,13 @@ internal sealed class GatewayOptions : IValidatableObject
     [Range(0, 86400)]
     public int KeyStaleGraceSeconds { get; set; } = 600;
 
+    /// <summary>
+    /// How often each replica shares what it admitted and charged per API key with the others, and charges what they
+    /// did: with several replicas, a key's limits hold across all of them, overshot by at most one interval's use.
+    /// </summary>
+    [Range(100, 60000)]
+    public int RateLimitSyncMs { get; set; } = 1000;
+
     /// <summary>Largest `n` (choices per request) accepted.</summary>
     [Range(1, 128)]
     public int MaxChoices { get; set; } = 16;

@@ -17,6 +17,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<KeyRateLimiter>();
+        services.AddSingleton<KeyConsumptionStore>();
+        services.AddHostedService<KeyConsumptionSync>();
         services.AddSingleton<RoutingTable>();
         services.AddSingleton<RouteStore>();
         services.AddHostedService<RoutePublisher>();

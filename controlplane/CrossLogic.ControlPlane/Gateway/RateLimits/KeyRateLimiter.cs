@@ -4,12 +4,14 @@ using CrossLogic.ControlPlane.Gateway.ApiKeys;
 namespace CrossLogic.ControlPlane.Gateway.RateLimits;
 
 /// <summary>
-/// Requests-per-minute and tokens-per-minute limits of each API key, kept by this control-plane replica. With several
-/// replicas behind one load balancer each enforces the full limit (documented in the README).
+/// Requests-per-minute and tokens-per-minute limits of each API key. The buckets are this replica's; what it admits and
+/// charges is counted, so that <see cref="KeyConsumptionSync"/> can share the counts with the other replicas and charge
+/// here what they admitted and charged: every replica's buckets then follow the key's use on all of them.
 /// </summary>
 internal sealed class KeyRateLimiter(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, KeyBuckets> _keys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Counters> _counted = new(StringComparer.Ordinal);
 
     /// <summary>Null when the request may go; else the error to answer.</summary>
     public OpenAiError? Admit(ApiKeyRecord key)
@@ -30,6 +32,7 @@ internal sealed class KeyRateLimiter(TimeProvider time)
             return OpenAiError.RateLimited($"requests per minute ({key.RequestsPerMinute})", requestWait);
         }
 
+        Interlocked.Increment(ref CountersOf(key.KeyId).Requests);
         return null;
     }
 
@@ -39,8 +42,32 @@ internal sealed class KeyRateLimiter(TimeProvider time)
         if (key.TokensPerMinute > 0 && tokens > 0)
         {
             BucketsOf(key).Tokens?.Charge(tokens);
+            Interlocked.Add(ref CountersOf(key.KeyId).Tokens, tokens);
         }
     }
+
+    /// <summary>What this replica admitted and charged under each limited key since it started.</summary>
+    public IReadOnlyList<KeyConsumption> Consumption() =>
+        [.. _counted.Select(c => new KeyConsumption(c.Key, Volatile.Read(ref c.Value.Requests), Volatile.Read(ref c.Value.Tokens)))];
+
+    /// <summary>Charges what other replicas admitted and charged under a key since the last exchange.</summary>
+    public void ChargeElsewhere(string keyId, long requests, long tokens)
+    {
+        if (_keys.TryGetValue(keyId, out var buckets))
+        {
+            if (requests > 0)
+            {
+                buckets.Requests?.Charge(requests);
+            }
+
+            if (tokens > 0)
+            {
+                buckets.Tokens?.Charge(tokens);
+            }
+        }
+    }
+
+    private Counters CountersOf(string keyId) => _counted.GetOrAdd(keyId, static _ => new Counters());
 
     private KeyBuckets BucketsOf(ApiKeyRecord key)
     {
@@ -65,4 +92,11 @@ internal sealed class KeyRateLimiter(TimeProvider time)
     }
 
     private sealed record KeyBuckets(int RequestsPerMinute, long TokensPerMinute, TokenBucket? Requests, TokenBucket? Tokens);
+
+    /// <summary>Running totals: they only grow, so the other replicas can take differences.</summary>
+    private sealed class Counters
+    {
+        public long Requests;
+        public long Tokens;
+    }
 }
