@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
 using CrossLogic.Contracts.V1;
 using CrossLogic.Testing;
 
@@ -8,10 +11,10 @@ namespace CrossLogic.IntegrationTests.Faults;
 /// Two control-plane replicas on one database, each holding the streams of its own agents, with requests flowing
 /// through only one of them: it routes to the other's nodes too, stops within milliseconds when the other takes one out
 /// of routing, and when the other dies keeps serving its healthy engines until their routes expire. Commands for an
-/// agent reach it through whichever replica holds its stream.
+/// agent reach it through whichever replica holds its stream; a key's rate limits hold across the replicas.
 /// </summary>
 [Collection(PostgresCollection.Name)]
-public sealed class PeerRoutingFaultTests(PostgresFixture db) : IAsyncLifetime
+public sealed class SeveralControlPlanesTests(PostgresFixture db) : IAsyncLifetime
 {
     private const string Model = "peer-model";
     private const int TtlSeconds = 4;
@@ -122,6 +125,40 @@ public sealed class PeerRoutingFaultTests(PostgresFixture db) : IAsyncLifetime
         Assert.Contains("not connected to any control-plane replica", refused.Status.Detail, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task What_one_replica_admitted_under_a_key_is_charged_on_the_other()
+    {
+        var (first, second) = await StartReplicasAsync();
+        await StartNodeAsync(first);
+        var (warmUp, _) = await first.CreateApiKeyAsync("limits");
+        await Eventually.TrueAsync(async () => await SendChatAsync(second, warmUp) == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "the second replica routes to the first's node");
+
+        var (key, _) = await first.CreateApiKeyAsync("limits", new ApiKey { RequestsPerMinute = 20 });
+        // The second replica meets the key first; then the first uses up the rest of the key's minute.
+        var since = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(HttpStatusCode.OK, await SendChatAsync(second, key));
+        await Task.Delay(2_500); // its first exchange (once a second) takes the others' use so far, none, as its baseline
+        for (var i = 0; i < 19; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, await SendChatAsync(first, key));
+        }
+
+        // After an exchange or two the second has charged them: what it admits now is the refill (one request every 3 s).
+        await Task.Delay(3_000);
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            statuses.Add(await SendChatAsync(second, key));
+        }
+
+        // Unshared, the second would still hold 19 of its own 20 and admit all 10.
+        var admitted = statuses.Count(s => s == HttpStatusCode.OK);
+        var refilled = (int)(since.Elapsed.TotalSeconds / 3);
+        Console.WriteLine($"admitted by the second replica after the first used the minute: {admitted} of 10 ({refilled} refilled in {since.Elapsed.TotalSeconds:F1} s)");
+        Assert.InRange(admitted, 0, refilled + 1);
+        Assert.All(statuses.Where(s => s != HttpStatusCode.OK), s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
+    }
+
     /// <summary>Two control-plane replicas on a database of their own, routes refreshed every 2 s.</summary>
     private async Task<(ControlPlaneProcess First, ControlPlaneProcess Second)> StartReplicasAsync()
     {
@@ -145,5 +182,17 @@ public sealed class PeerRoutingFaultTests(PostgresFixture db) : IAsyncLifetime
         var node = await FaultNode.StartAsync(controlPlane, _dir, Model, controlPlaneUrl, probePort, probeEndpoint);
         _cleanup.Add(node.Agent);
         return node;
+    }
+
+    private static async Task<HttpStatusCode> SendChatAsync(ControlPlaneProcess controlPlane, string key)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, controlPlane.GatewayUrl + "/chat/completions")
+        {
+            Content = new StringContent($$"""{"model":"{{Model}}","messages":[{"role":"user","content":"hi"}],"max_tokens":1}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var response = await http.SendAsync(request);
+        return response.StatusCode;
     }
 }
