@@ -56,6 +56,21 @@ public sealed class KeyRateLimiterTests
         Assert.Null(limiter.Admit(key));
     }
 
+    [Fact]
+    public void Use_elsewhere_is_charged_up_to_one_minutes_budget_so_a_long_gap_in_the_exchange_blocks_a_minute_at_most()
+    {
+        var limiter = new KeyRateLimiter(_time);
+        var key = Key("k1", requestsPerMinute: 60, tokensPerMinute: 0);
+        Assert.Null(limiter.Admit(key));
+
+        // Ten minutes of the others' full use, learnt in one exchange.
+        limiter.ChargeElsewhere("k1", requests: 600, tokens: 0);
+
+        Assert.NotNull(limiter.Admit(key));
+        _time.Advance(TimeSpan.FromSeconds(2)); // two refilled, one owed from the first request
+        Assert.Null(limiter.Admit(key));
+    }
+
     private static ApiKeyRecord Key(string id, int requestsPerMinute, long tokensPerMinute) => new()
     {
         KeyId = id,

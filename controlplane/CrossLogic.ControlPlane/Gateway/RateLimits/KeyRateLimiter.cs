@@ -50,20 +50,25 @@ internal sealed class KeyRateLimiter(TimeProvider time)
     public IReadOnlyList<KeyConsumption> Consumption() =>
         [.. _counted.Select(c => new KeyConsumption(c.Key, Volatile.Read(ref c.Value.Requests), Volatile.Read(ref c.Value.Tokens)))];
 
-    /// <summary>Charges what other replicas admitted and charged under a key since the last exchange.</summary>
+    /// <summary>
+    /// Charges what other replicas admitted and charged under a key since the last exchange, at most one minute's
+    /// budget: after an outage of the exchange, the others' use while it lasted would otherwise block the key here for
+    /// as long again.
+    /// </summary>
     public void ChargeElsewhere(string keyId, long requests, long tokens)
     {
         if (_keys.TryGetValue(keyId, out var buckets))
         {
-            if (requests > 0)
-            {
-                buckets.Requests?.Charge(requests);
-            }
+            ChargeUpToCapacity(buckets.Requests, requests);
+            ChargeUpToCapacity(buckets.Tokens, tokens);
+        }
+    }
 
-            if (tokens > 0)
-            {
-                buckets.Tokens?.Charge(tokens);
-            }
+    private static void ChargeUpToCapacity(TokenBucket? bucket, long amount)
+    {
+        if (bucket is not null && amount > 0)
+        {
+            bucket.Charge(Math.Min(amount, bucket.Capacity));
         }
     }
 
