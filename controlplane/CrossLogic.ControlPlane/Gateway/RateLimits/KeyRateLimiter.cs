@@ -11,7 +11,6 @@ namespace CrossLogic.ControlPlane.Gateway.RateLimits;
 internal sealed class KeyRateLimiter(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, KeyBuckets> _keys = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Counters> _counted = new(StringComparer.Ordinal);
 
     /// <summary>Null when the request may go; else the error to answer.</summary>
     public OpenAiError? Admit(ApiKeyRecord key)
@@ -32,7 +31,7 @@ internal sealed class KeyRateLimiter(TimeProvider time)
             return OpenAiError.RateLimited($"requests per minute ({key.RequestsPerMinute})", requestWait);
         }
 
-        Interlocked.Increment(ref CountersOf(key.KeyId).Requests);
+        Interlocked.Increment(ref buckets.Counted.Requests);
         return null;
     }
 
@@ -41,14 +40,15 @@ internal sealed class KeyRateLimiter(TimeProvider time)
     {
         if (key.TokensPerMinute > 0 && tokens > 0)
         {
-            BucketsOf(key).Tokens?.Charge(tokens);
-            Interlocked.Add(ref CountersOf(key.KeyId).Tokens, tokens);
+            var buckets = BucketsOf(key);
+            buckets.Tokens?.Charge(tokens);
+            Interlocked.Add(ref buckets.Counted.Tokens, tokens);
         }
     }
 
     /// <summary>What this replica admitted and charged under each limited key since it started.</summary>
     public IReadOnlyList<KeyConsumption> Consumption() =>
-        [.. _counted.Select(c => new KeyConsumption(c.Key, Volatile.Read(ref c.Value.Requests), Volatile.Read(ref c.Value.Tokens)))];
+        [.. _keys.Select(k => new KeyConsumption(k.Key, Volatile.Read(ref k.Value.Counted.Requests), Volatile.Read(ref k.Value.Counted.Tokens)))];
 
     /// <summary>
     /// Charges what other replicas admitted and charged under a key since the last exchange, at most one minute's
@@ -72,31 +72,31 @@ internal sealed class KeyRateLimiter(TimeProvider time)
         }
     }
 
-    private Counters CountersOf(string keyId) => _counted.GetOrAdd(keyId, static _ => new Counters());
-
     private KeyBuckets BucketsOf(ApiKeyRecord key)
     {
-        var buckets = _keys.GetOrAdd(key.KeyId, static (_, state) => New(state.key, state.time), (key, time));
+        var buckets = _keys.GetOrAdd(key.KeyId, static (_, state) => New(state.key, state.time, new Counters()), (key, time));
         if (buckets.RequestsPerMinute != key.RequestsPerMinute || buckets.TokensPerMinute != key.TokensPerMinute)
         {
-            buckets = New(key, time);
+            // New limits, new buckets; the running totals go on (the other replicas take differences of them).
+            buckets = New(key, time, buckets.Counted);
             _keys[key.KeyId] = buckets;
         }
 
         return buckets;
     }
 
-    private static KeyBuckets New(ApiKeyRecord key, TimeProvider time)
+    private static KeyBuckets New(ApiKeyRecord key, TimeProvider time, Counters counted)
     {
         var now = time.GetTimestamp();
         return new KeyBuckets(
             key.RequestsPerMinute,
             key.TokensPerMinute,
             key.RequestsPerMinute > 0 ? new TokenBucket(key.RequestsPerMinute, now, time) : null,
-            key.TokensPerMinute > 0 ? new TokenBucket(key.TokensPerMinute, now, time) : null);
+            key.TokensPerMinute > 0 ? new TokenBucket(key.TokensPerMinute, now, time) : null,
+            counted);
     }
 
-    private sealed record KeyBuckets(int RequestsPerMinute, long TokensPerMinute, TokenBucket? Requests, TokenBucket? Tokens);
+    private sealed record KeyBuckets(int RequestsPerMinute, long TokensPerMinute, TokenBucket? Requests, TokenBucket? Tokens, Counters Counted);
 
     /// <summary>Running totals: they only grow, so the other replicas can take differences.</summary>
     private sealed class Counters
