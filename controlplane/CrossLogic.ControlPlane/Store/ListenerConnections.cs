@@ -27,19 +27,12 @@ internal static class ListenerConnections
     public static async Task KeepListeningAsync(
         Func<Action, CancellationToken, Task> listen, Action<Exception> lost, Action regained, Action afterFailure, TimeProvider time, CancellationToken stoppingToken)
     {
-        var failing = false;
+        var outage = new OutageReport(lost, regained);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await listen(() =>
-                {
-                    if (failing)
-                    {
-                        failing = false;
-                        regained();
-                    }
-                }, stoppingToken).ConfigureAwait(false);
+                await listen(outage.Succeeded, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -47,11 +40,7 @@ internal static class ListenerConnections
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException or InvalidOperationException)
             {
-                if (!failing)
-                {
-                    failing = true;
-                    lost(ex);
-                }
+                outage.Failed(ex);
             }
 
             afterFailure();

@@ -26,7 +26,7 @@ internal sealed class KeyConsumptionSync(
     {
         var interval = TimeSpan.FromMilliseconds(options.Value.RateLimitSyncMs);
         var lastPrune = time.GetTimestamp();
-        var failing = false;
+        var outage = new Store.OutageReport(ex => GatewayLog.KeyUseNotShared(logger, ex), () => GatewayLog.KeyUseSharedAgain(logger));
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -58,11 +58,7 @@ internal sealed class KeyConsumptionSync(
                     await store.PruneAsync(KeepFor, stoppingToken).ConfigureAwait(false);
                 }
 
-                if (failing)
-                {
-                    failing = false;
-                    GatewayLog.KeyUseSharedAgain(logger);
-                }
+                outage.Succeeded();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -70,11 +66,7 @@ internal sealed class KeyConsumptionSync(
             }
             catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
             {
-                if (!failing)
-                {
-                    failing = true;
-                    GatewayLog.KeyUseNotShared(logger, ex);
-                }
+                outage.Failed(ex);
             }
         }
     }

@@ -38,7 +38,7 @@ internal sealed class RoutePublisher(
     {
         var pending = new Dictionary<string, long>(StringComparer.Ordinal);
         var nextRefresh = time.GetTimestamp();
-        var failing = false;
+        var outage = new Store.OutageReport(ex => GatewayLog.RoutesNotPublished(logger, ex, (int)_ttl.TotalSeconds), () => GatewayLog.RoutesPublishedAgain(logger));
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -67,11 +67,7 @@ internal sealed class RoutePublisher(
                     await store.PublishAsync(routing.OwnRoutes(), instance.Id, _ttl, notify: false, stoppingToken).ConfigureAwait(false);
                 }
 
-                if (failing)
-                {
-                    failing = false;
-                    GatewayLog.RoutesPublishedAgain(logger);
-                }
+                outage.Succeeded();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -79,11 +75,7 @@ internal sealed class RoutePublisher(
             }
             catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
             {
-                if (!failing)
-                {
-                    failing = true;
-                    GatewayLog.RoutesNotPublished(logger, ex, (int)_ttl.TotalSeconds);
-                }
+                outage.Failed(ex);
 
                 await Task.Delay(RetryDelay, time, stoppingToken).ConfigureAwait(false);
             }
