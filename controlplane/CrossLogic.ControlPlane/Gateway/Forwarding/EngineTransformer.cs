@@ -9,8 +9,6 @@ namespace CrossLogic.ControlPlane.Gateway.Forwarding;
 /// </summary>
 internal sealed class EngineTransformer : HttpTransformer
 {
-    private const int MaxErrorBody = 64 << 10;
-
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
@@ -39,25 +37,8 @@ internal sealed class EngineTransformer : HttpTransformer
         }
 
         state.UpstreamStatus = (int)proxyResponse.StatusCode;
-        var body = await ReadBoundedAsync(proxyResponse.Content, cancellationToken).ConfigureAwait(false);
+        var body = await UpstreamErrors.ReadBodyAsync(proxyResponse.Content, cancellationToken).ConfigureAwait(false);
         await UpstreamErrors.Translate(state.UpstreamStatus, body).WriteAsync(httpContext.Response).ConfigureAwait(false);
         return false;
-    }
-
-    private static async Task<byte[]> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
-    {
-        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            var buffer = new byte[MaxErrorBody];
-            var length = 0;
-            int read;
-            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                length += read;
-            }
-
-            return buffer[..length];
-        }
     }
 }

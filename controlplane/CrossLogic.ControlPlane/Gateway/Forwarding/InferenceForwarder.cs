@@ -9,7 +9,7 @@ using Yarp.ReverseProxy.Forwarder;
 namespace CrossLogic.ControlPlane.Gateway.Forwarding;
 
 /// <summary>
-/// Sends one admitted request to a replica with YARP's forwarder: picks the replica, counts it in flight, retries a
+/// Sends one admitted request to a replica (a streaming one with YARP's forwarder, any other in one exchange): picks the replica, counts it in flight, retries a
 /// connection failure once on another replica (nothing was sent yet), feeds passive health, and records usage.
 /// </summary>
 internal sealed class InferenceForwarder(
@@ -36,6 +36,8 @@ internal sealed class InferenceForwarder(
         ActivityHeadersPropagator = null,
     }));
 
+    private readonly EngineExchange _exchange = new(TimeSpan.FromSeconds(options.Value.UpstreamIdleTimeoutSeconds), time);
+
     private readonly ForwarderRequestConfig _requestConfig = new()
     {
         ActivityTimeout = TimeSpan.FromSeconds(options.Value.UpstreamIdleTimeoutSeconds),
@@ -46,7 +48,6 @@ internal sealed class InferenceForwarder(
     public async Task ForwardAsync(HttpContext context, ApiKeyRecord key, InferenceRequest request, Replica[] replicas, string requestId, string path)
     {
         var started = time.GetTimestamp();
-        var clientBody = context.Response.Body;
         Replica? failed = null;
         for (var attempt = 1; ; attempt++)
         {
@@ -66,23 +67,20 @@ internal sealed class InferenceForwarder(
                 continue;
             }
 
-            // The body goes to the engine from the state (BufferedBodyHandler), not from the client's stream, read already.
             var state = new ForwardingState(requestId, engineKeys.For(replica.NodeId), replica.EngineUri(path), request.Body);
-            context.Features.Set(state);
-            using var tap = new ResponseTap(clientBody, request.Stream, request.ClientWantsUsage, time);
-            context.Response.Body = tap;
-            ForwarderError error;
+            AttemptResult result;
             try
             {
-                error = await forwarder.SendAsync(context, replica.Destination, _client, _requestConfig, Transformer).ConfigureAwait(false);
+                result = request.Stream
+                    ? await StreamAsync(context, request, replica, state).ConfigureAwait(false)
+                    : await _exchange.SendAsync(_client, context, state).ConfigureAwait(false);
             }
             finally
             {
                 replica.Finished();
-                context.Response.Body = clientBody;
             }
 
-            if (error != ForwarderError.None && !context.Response.HasStarted && attempt == 1 && IsConnectFailure(context))
+            if (result.Error == AttemptError.Connect && !context.Response.HasStarted && attempt == 1)
             {
                 GatewayLog.RetryingOnAnotherReplica(logger, requestId, replica.NodeId);
                 ReportFailure(replica, "connect failure");
@@ -91,42 +89,71 @@ internal sealed class InferenceForwarder(
                 continue;
             }
 
-            await FinishAsync(context, key, request, replica, requestId, started, error, state, tap).ConfigureAwait(false);
+            await FinishAsync(context, key, request, replica, requestId, started, result, state).ConfigureAwait(false);
             return;
         }
     }
 
     public void Dispose() => _client.Dispose();
 
-    private async Task FinishAsync(HttpContext context, ApiKeyRecord key, InferenceRequest request, Replica replica, string requestId, long started, ForwarderError error, ForwardingState state, ResponseTap tap)
+    /// <summary>A streaming request goes through YARP's forwarder, which passes each event on as soon as it arrives.</summary>
+    private async Task<AttemptResult> StreamAsync(HttpContext context, InferenceRequest request, Replica replica, ForwardingState state)
     {
-        var clientGone = context.RequestAborted.IsCancellationRequested;
+        // The body goes to the engine from the state (BufferedBodyHandler), not from the client's stream, read already.
+        context.Features.Set(state);
+        var clientBody = context.Response.Body;
+        using var tap = new ResponseTap(clientBody, serverSentEvents: true, request.ClientWantsUsage, time);
+        context.Response.Body = tap;
+        ForwarderError error;
+        try
+        {
+            error = await forwarder.SendAsync(context, replica.Destination, _client, _requestConfig, Transformer).ConfigureAwait(false);
+        }
+        finally
+        {
+            context.Response.Body = clientBody;
+        }
+
         if (error == ForwarderError.None)
         {
             await tap.CompleteAsync(context.RequestAborted).ConfigureAwait(false);
+            return new AttemptResult(AttemptError.None, null, tap.Usage);
         }
-        else if (!context.Response.HasStarted && !clientGone)
+
+        var kind = error switch
         {
-            var timedOut = error is ForwarderError.RequestTimedOut;
-            var upstreamError = timedOut
+            ForwarderError.Request when IsConnectFailure(context) => AttemptError.Connect,
+            ForwarderError.Request => AttemptError.Request,
+            ForwarderError.RequestTimedOut => AttemptError.Timeout,
+            ForwarderError.ResponseBodyDestination => AttemptError.ResponseBody,
+            _ => AttemptError.Other,
+        };
+        return new AttemptResult(kind, Describe(context), tap.Usage);
+    }
+
+    private async Task FinishAsync(HttpContext context, ApiKeyRecord key, InferenceRequest request, Replica replica, string requestId, long started, AttemptResult result, ForwardingState state)
+    {
+        var clientGone = context.RequestAborted.IsCancellationRequested;
+        if (result.Error != AttemptError.None && !context.Response.HasStarted && !clientGone)
+        {
+            var upstreamError = result.Error == AttemptError.Timeout
                 ? OpenAiError.GatewayTimeout($"Replica '{replica.NodeId}' did not answer in time.")
-                : OpenAiError.BadGateway($"Replica '{replica.NodeId}' failed: {Describe(context)}");
+                : OpenAiError.BadGateway($"Replica '{replica.NodeId}' failed: {result.Detail}");
             context.Response.Clear();
             await upstreamError.WriteAsync(context.Response).ConfigureAwait(false);
         }
 
         // Passive health: transport failures and engine 5xx count against the replica; a client that left does not.
-        if (!clientGone && (error is ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.ResponseBodyDestination
-            || state.UpstreamStatus >= 500))
+        if (!clientGone && (result.CountsAgainstReplica || state.UpstreamStatus >= 500))
         {
-            ReportFailure(replica, error != ForwarderError.None ? error.ToString() : $"HTTP {state.UpstreamStatus}");
+            ReportFailure(replica, result.Error != AttemptError.None ? result.Error.ToString() : $"HTTP {state.UpstreamStatus}");
         }
         else if (state.UpstreamStatus is > 0 and < 500)
         {
             replica.Succeeded();
         }
 
-        var tokens = tap.Usage ?? default;
+        var tokens = result.Usage ?? default;
         limits.Charge(key, tokens.TotalTokens);
         usage.Record(new UsageRecord(
             requestId,

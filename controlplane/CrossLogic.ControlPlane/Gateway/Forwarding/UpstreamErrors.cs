@@ -8,6 +8,26 @@ namespace CrossLogic.ControlPlane.Gateway.Forwarding;
 /// </summary>
 internal static class UpstreamErrors
 {
+    private const int MaxErrorBody = 64 << 10;
+
+    /// <summary>An engine's error answer, its first 64 KiB (an error is a short JSON document).</summary>
+    public static async Task<byte[]> ReadBodyAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = new byte[MaxErrorBody];
+            var length = 0;
+            int read;
+            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                length += read;
+            }
+
+            return buffer[..length];
+        }
+    }
+
     public static OpenAiError Translate(int status, ReadOnlySpan<byte> body)
     {
         var (message, param, code) = Read(body);

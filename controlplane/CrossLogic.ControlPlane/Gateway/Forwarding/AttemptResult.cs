@@ -1,0 +1,31 @@
+namespace CrossLogic.ControlPlane.Gateway.Forwarding;
+
+/// <summary>How one attempt to send a request to a replica failed, if it did.</summary>
+internal enum AttemptError
+{
+    None,
+
+    /// <summary>No connection to the engine: nothing was sent, so another replica may take the request.</summary>
+    Connect,
+
+    /// <summary>The request failed on its way to the engine, or before its answer's headers.</summary>
+    Request,
+
+    /// <summary>The engine went quiet for longer than <see cref="GatewayOptions.UpstreamIdleTimeoutSeconds"/>.</summary>
+    Timeout,
+
+    /// <summary>The engine's answer broke off while its body was read.</summary>
+    ResponseBody,
+
+    /// <summary>Anything else, the client's side included; not held against the replica.</summary>
+    Other,
+}
+
+/// <summary>The end of one attempt: its error, a description of it for the client, and the usage the engine reported.</summary>
+internal readonly record struct AttemptResult(AttemptError Error, string? Detail, TokenUsage? Usage)
+{
+    public static AttemptResult Failed(AttemptError error, string detail) => new(error, detail, null);
+
+    /// <summary>A transport failure or timeout of the engine's own: held against the replica by passive health.</summary>
+    public bool CountsAgainstReplica => Error is AttemptError.Connect or AttemptError.Request or AttemptError.Timeout or AttemptError.ResponseBody;
+}
