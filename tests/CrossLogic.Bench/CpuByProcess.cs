@@ -48,7 +48,8 @@ internal static class CpuByProcess
     private static string Classify(string commandLine) => commandLine switch
     {
         _ when commandLine.Contains("CrossLogic.ControlPlane", StringComparison.Ordinal) => "gateway",
-        _ when commandLine.Contains("crosslogic-bench.dll\0bare-proxy", StringComparison.Ordinal) => "yarp",
+        // `dotnet …/crosslogic-bench.dll reference-proxy KIND …`: the line's own name.
+        _ when commandLine.Contains("crosslogic-bench.dll\0reference-proxy\0", StringComparison.Ordinal) => commandLine.Split('\0')[3],
         _ when commandLine.Contains("MockEngine", StringComparison.Ordinal) => "engine",
         _ when commandLine.Contains("crosslogic-agent", StringComparison.Ordinal) => "agent",
         _ when commandLine.StartsWith("postgres", StringComparison.Ordinal) || commandLine.Contains("/postgres", StringComparison.Ordinal) => "postgres",

@@ -26,6 +26,7 @@ internal static class GatewayBench
         var seconds = int.Parse(options.Get("--seconds", "10"), CultureInfo.InvariantCulture);
         var rates = options.Get("--rates", "500,2000").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray();
         var workers = int.Parse(options.Get("--workers", "32"), CultureInfo.InvariantCulture);
+        var referenceKinds = options.Get("--references", string.Join(',', ReferenceProxy.Kinds)).Split(',', StringSplitOptions.RemoveEmptyEntries);
         var dir = Directory.CreateTempSubdirectory("crosslogic-bench-gateway-").FullName;
         await using var postgres = await TempPostgres.StartAsync();
         var gatewaySettings = new Dictionary<string, string>
@@ -48,12 +49,18 @@ internal static class GatewayBench
         await using var _1 = fastAgent;
         await using var _2 = slowAgent;
         var nginx = NginxProxy.TryStart(dir, fastPort);
-        await using var yarp = await BareYarpProxy.StartAsync(fastPort, gatewaySettings);
+        var references = new Dictionary<string, ReferenceProxy>(StringComparer.Ordinal);
         try
         {
+            foreach (var kind in referenceKinds)
+            {
+                references[kind] = await ReferenceProxy.StartAsync(kind, fastPort, gatewaySettings);
+            }
+
             var direct = new Target("direct", $"http://127.0.0.1:{fastPort}/v1/chat/completions", fastKey);
             var gateway = new Target("gateway", controlPlane.GatewayUrl + "/chat/completions", apiKey);
-            var targets = new List<Target> { direct, gateway, new("yarp", $"http://127.0.0.1:{yarp.Port}/v1/chat/completions", fastKey) };
+            var targets = new List<Target> { direct, gateway };
+            targets.AddRange(references.Select(r => new Target(r.Key, $"http://127.0.0.1:{r.Value.Port}/v1/chat/completions", fastKey)));
             if (nginx is not null)
             {
                 targets.Add(new Target("nginx", $"http://127.0.0.1:{nginx.Port}/v1/chat/completions", fastKey));
@@ -93,13 +100,11 @@ internal static class GatewayBench
             var requests = targets.ToDictionary(t => t.Name, _ => 0L);
             var elapsed = targets.ToDictionary(t => t.Name, _ => TimeSpan.Zero);
             var cpu = targets.ToDictionary(t => t.Name, _ => new Dictionary<string, TimeSpan>(StringComparer.Ordinal));
-            var allocated = new Dictionary<string, double> { ["gateway"] = 0, ["yarp"] = 0 };
-            Task<double> AllocatedBytesAsync(string target) => target switch
-            {
-                "gateway" => GatewayMetricAsync(http, controlPlane, AllocatedBytes),
-                "yarp" => yarp.AllocatedBytesAsync(http),
-                _ => Task.FromResult(0.0),
-            };
+            var allocated = new[] { "gateway" }.Concat(references.Keys).ToDictionary(name => name, _ => 0.0);
+            Task<double> AllocatedBytesAsync(string target) =>
+                target == "gateway" ? GatewayMetricAsync(http, controlPlane, AllocatedBytes)
+                : references.TryGetValue(target, out var reference) ? reference.AllocatedBytesAsync(http)
+                : Task.FromResult(0.0);
 
             for (var round = 0; round < 3; round++)
             {
@@ -152,6 +157,11 @@ internal static class GatewayBench
         }
         finally
         {
+            foreach (var reference in references.Values)
+            {
+                await reference.DisposeAsync();
+            }
+
             nginx?.Dispose();
             Directory.Delete(dir, recursive: true);
         }
@@ -172,13 +182,13 @@ internal static class GatewayBench
     /// <summary>
     /// Load every target until the gateway has stopped compiling hot code (the runtime's tiered JIT, with dynamic PGO,
     /// recompiles hot methods for tens of seconds after start; the control plane's /metrics counts them), so the
-    /// figures describe a gateway in its steady state, as one that has run for hours is. Gives up after 90 s and says so.
+    /// figures describe a gateway in its steady state, as one that has run for hours is. Gives up after 180 s and says so.
     /// </summary>
     private static async Task WarmUpAsync(HttpClient http, IReadOnlyList<Target> targets, ControlPlaneProcess controlPlane)
     {
         var started = Stopwatch.GetTimestamp();
         var quietRounds = 0;
-        while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(90))
+        while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(180))
         {
             var before = await GatewayMetricAsync(http, controlPlane, JitCompiledMethods);
             foreach (var target in targets)
@@ -197,7 +207,7 @@ internal static class GatewayBench
             }
         }
 
-        Console.Error.WriteLine("warm-up: the gateway was still compiling methods after 90 s; the figures may include it");
+        Console.Error.WriteLine("warm-up: the gateway was still compiling methods after 180 s; the figures may include it");
         Print("warm_up_s", Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
