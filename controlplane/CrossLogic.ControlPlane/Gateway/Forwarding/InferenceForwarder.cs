@@ -94,7 +94,11 @@ internal sealed class InferenceForwarder(
         }
     }
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        _exchange.Dispose();
+        _client.Dispose();
+    }
 
     /// <summary>A streaming request goes through YARP's forwarder, which passes each event on as soon as it arrives.</summary>
     private async Task<AttemptResult> StreamAsync(HttpContext context, InferenceRequest request, Replica replica, ForwardingState state)
