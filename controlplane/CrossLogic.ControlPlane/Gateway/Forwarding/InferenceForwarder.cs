@@ -9,8 +9,9 @@ using Yarp.ReverseProxy.Forwarder;
 namespace CrossLogic.ControlPlane.Gateway.Forwarding;
 
 /// <summary>
-/// Sends one admitted request to a replica (a streaming one with YARP's forwarder, any other in one exchange): picks the replica, counts it in flight, retries a
-/// connection failure once on another replica (nothing was sent yet), feeds passive health, and records usage.
+/// Sends one admitted request to a replica: a streaming one with YARP's forwarder, any other in one
+/// <see cref="EngineExchange"/>. Picks the replica, counts it in flight, retries a connection failure once on another
+/// replica (nothing was sent yet), feeds passive health, and records usage.
 /// </summary>
 internal sealed class InferenceForwarder(
     IHttpForwarder forwarder,
