@@ -59,8 +59,7 @@ internal static class RawSocketProxy
                 }
                 else
                 {
-                    var connection = pool.TryTake(out var pooled) ? pooled : new EngineConnection(engine);
-                    var answer = await connection.ExchangeAsync(buffer.AsMemory(0, length));
+                    var (connection, answer) = await ExchangeAsync(pool, engine, buffer.AsMemory(0, length));
                     await client.SendAsync(answer, SocketFlags.None);
                     pool.Add(connection);
                 }
@@ -69,13 +68,44 @@ internal static class RawSocketProxy
                 filled -= length;
             }
         }
-        catch (SocketException)
+        catch (Exception ex) when (ex is SocketException or IOException)
         {
             // The client or the engine closed the connection; the benchmark counts the request as failed.
         }
         finally
         {
             client.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Sends a request on a pooled connection, or on a new one. A pooled connection the engine closed while it was idle
+    /// fails before any answer; the request then goes once more on a new connection, as .NET's HTTP client does.
+    /// </summary>
+    private static async Task<(EngineConnection Connection, ReadOnlyMemory<byte> Answer)> ExchangeAsync(
+        ConcurrentBag<EngineConnection> pool, IPEndPoint engine, ReadOnlyMemory<byte> request)
+    {
+        if (pool.TryTake(out var pooled))
+        {
+            try
+            {
+                return (pooled, await pooled.ExchangeAsync(request));
+            }
+            catch (SocketException)
+            {
+                pooled.Dispose();
+            }
+        }
+
+        var connection = new EngineConnection(engine);
+        try
+        {
+            return (connection, await connection.ExchangeAsync(request));
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
         }
     }
 
@@ -101,7 +131,7 @@ internal static class RawSocketProxy
         return headersEnd + 4 + int.Parse(headers.AsSpan(start, (end < 0 ? headers.Length : end) - start).Trim(), CultureInfo.InvariantCulture);
     }
 
-    private sealed class EngineConnection(IPEndPoint engine)
+    private sealed class EngineConnection(IPEndPoint engine) : IDisposable
     {
         private readonly byte[] _buffer = new byte[BufferSize];
         private Socket? _socket;
@@ -122,7 +152,8 @@ internal static class RawSocketProxy
                 var read = await _socket.ReceiveAsync(_buffer.AsMemory(filled), SocketFlags.None);
                 if (read == 0)
                 {
-                    throw new SocketException((int)SocketError.ConnectionReset);
+                    // Closed before any answer: safe to send again. Closed part-way: not.
+                    throw filled == 0 ? new SocketException((int)SocketError.ConnectionReset) : new IOException("the engine closed the connection mid-answer");
                 }
 
                 filled += read;
@@ -130,5 +161,7 @@ internal static class RawSocketProxy
 
             return _buffer.AsMemory(0, length);
         }
+
+        public void Dispose() => _socket?.Dispose();
     }
 }
