@@ -26,6 +26,20 @@ internal readonly record struct AttemptResult(AttemptError Error, string? Detail
 {
     public static AttemptResult Failed(AttemptError error, string detail) => new(error, detail, null);
 
+    /// <summary>Whether <paramref name="exception"/>, or one it wraps, is a failure to connect: nothing reached the engine.</summary>
+    public static bool IsConnectFailure(Exception? exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>A transport failure or timeout of the engine's own: held against the replica by passive health.</summary>
     public bool CountsAgainstReplica => Error is AttemptError.Connect or AttemptError.Request or AttemptError.Timeout or AttemptError.ResponseBody;
 }

@@ -39,8 +39,7 @@ internal sealed class EngineExchange(TimeSpan idleTimeout, TimeProvider time) : 
             Content = new ByteArrayContent(state.Body),
         };
         EngineHeaders.CopyRequest(context.Request.Headers, message);
-        message.Headers.TryAddWithoutValidation("Authorization", "Bearer " + state.EngineKey);
-        message.Headers.TryAddWithoutValidation("X-Request-Id", state.RequestId);
+        EngineHeaders.AddGatewayHeaders(message.Headers, state);
 
         HttpResponseMessage response;
         try
@@ -152,9 +151,7 @@ internal sealed class EngineExchange(TimeSpan idleTimeout, TimeProvider time) : 
             return AttemptResult.Failed(AttemptError.Timeout, "no answer in time");
         }
 
-        var error = ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError }
-            ? AttemptError.Connect
-            : otherwise;
+        var error = AttemptResult.IsConnectFailure(ex) ? AttemptError.Connect : otherwise;
         return AttemptResult.Failed(error, $"{error}: {ex.Message}");
     }
 }

@@ -13,14 +13,12 @@ internal sealed class EngineTransformer : HttpTransformer
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
         var state = httpContext.Features.Get<ForwardingState>()!;
-        proxyRequest.Headers.Remove("Authorization");
-        proxyRequest.Headers.Remove("Cookie");
-        proxyRequest.Headers.TryAddWithoutValidation("Authorization", "Bearer " + state.EngineKey);
-        // The gateway has read the whole body: a client's `Expect: 100-continue` (curl sends it for bodies over 1 KB) was
-        // answered by Kestrel, and passed on it would make the engine round-trip (or the client wait a second) first.
-        proxyRequest.Headers.Remove("Expect");
-        proxyRequest.Headers.Remove("X-Request-Id");
-        proxyRequest.Headers.TryAddWithoutValidation("X-Request-Id", state.RequestId);
+        foreach (var name in EngineHeaders.Withheld)
+        {
+            proxyRequest.Headers.Remove(name);
+        }
+
+        EngineHeaders.AddGatewayHeaders(proxyRequest.Headers, state);
         proxyRequest.RequestUri = state.EngineUri;
         proxyRequest.Options.Set(BufferedBodyHandler.Body, state.Body);
     }

@@ -185,8 +185,7 @@ internal sealed class InferenceForwarder(
     }
 
     private static bool IsConnectFailure(HttpContext context) =>
-        context.Features.Get<IForwarderErrorFeature>() is { Error: ForwarderError.Request, Exception: var ex }
-        && Unwrap<HttpRequestException>(ex) is { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
+        context.Features.Get<IForwarderErrorFeature>() is { Error: ForwarderError.Request, Exception: var ex } && AttemptResult.IsConnectFailure(ex);
 
     private static string Describe(HttpContext context) =>
         context.Features.Get<IForwarderErrorFeature>() is { } feature
