@@ -20,7 +20,8 @@ internal sealed class GatewayHandler(
     InferenceForwarder forwarder,
     Observability.ControlPlaneMetrics metrics,
     ILogger<GatewayHandler> logger,
-    IOptions<GatewayOptions> options)
+    IOptions<GatewayOptions> options,
+    TimeProvider time)
 {
     private readonly GatewayOptions _options = options.Value;
 
@@ -41,7 +42,7 @@ internal sealed class GatewayHandler(
     /// <param name="knownModel">Set once the request's model is one the gateway routes, for the metrics' label.</param>
     private async Task HandleRequestAsync(HttpContext context, System.Runtime.CompilerServices.StrongBox<string> knownModel)
     {
-        var requestId = NewRequestId();
+        var requestId = RequestIds.New(time);
         context.Response.Headers["x-request-id"] = requestId;
         if (context.Features.Get<IHttpMetricsTagsFeature>() is { } hostingMetrics)
         {
@@ -125,22 +126,6 @@ internal sealed class GatewayHandler(
         }
 
         await forwarder.ForwardAsync(context, key, request, replicas, requestId, enginePath!).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// `req-` and 96 random bits: unique across replicas and restarts (usage rows are idempotent by it). It is no
-    /// secret (the client gets it back), so the fast shared generator, seeded by the OS, serves instead of the
-    /// cryptographic one.
-    /// </summary>
-    private static string NewRequestId()
-    {
-        Span<byte> bits = stackalloc byte[12];
-        Random.Shared.NextBytes(bits);
-        return string.Create(4 + (bits.Length * 2), bits, static (chars, b) =>
-        {
-            "req-".CopyTo(chars);
-            Convert.TryToHexStringLower(b, chars[4..], out _);
-        });
     }
 
     private async Task<(byte[]? Body, OpenAiError? Error)> ReadBodyAsync(HttpContext context)

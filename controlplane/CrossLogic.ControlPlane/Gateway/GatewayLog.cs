@@ -53,4 +53,7 @@ internal static partial class GatewayLog
 
     [LoggerMessage(1216, LogLevel.Information, "Sharing API keys' use with the other control-plane replicas again")]
     public static partial void KeyUseSharedAgain(ILogger logger);
+
+    [LoggerMessage(1217, LogLevel.Warning, "A batch of {Count} usage rows repeats request ids already stored; writing it again without them")]
+    public static partial void UsageRowsSeenBefore(ILogger logger, int count);
 }

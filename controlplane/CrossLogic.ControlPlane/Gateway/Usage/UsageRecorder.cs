@@ -89,11 +89,12 @@ internal sealed class UsageRecorder : BackgroundService
     private async Task WriteAsync(List<UsageRecord> batch, CancellationToken stoppingToken)
     {
         var delay = TimeSpan.FromMilliseconds(250);
+        var mayBeStored = false;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await _store.InsertAsync(batch, CancellationToken.None).ConfigureAwait(false);
+                await _store.InsertAsync(batch, mayBeStored, CancellationToken.None).ConfigureAwait(false);
                 Written += batch.Count;
                 if (attempt > 1)
                 {
@@ -102,8 +103,17 @@ internal sealed class UsageRecorder : BackgroundService
 
                 return;
             }
+            catch (Npgsql.PostgresException ex) when (ex.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation && !mayBeStored)
+            {
+                // Rows with these request ids exist (nothing of this statement was kept): write the rest at once, as the same attempt.
+                GatewayLog.UsageRowsSeenBefore(_logger, batch.Count);
+                mayBeStored = true;
+                attempt--;
+            }
             catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
             {
+                // The write may have been committed before the failure reached us: from now on it may repeat itself.
+                mayBeStored = true;
                 if (stoppingToken.IsCancellationRequested && attempt >= 3)
                 {
                     GatewayLog.UsageLostAtShutdown(_logger, ex, batch.Count);

@@ -6,16 +6,26 @@ namespace CrossLogic.ControlPlane.Gateway.Usage;
 /// <summary>Writes usage in batches (one statement per batch) and sums it per tenant.</summary>
 internal sealed class UsageStore(NpgsqlDataSource dataSource)
 {
-    /// <summary>Inserts a batch; rows already stored (same request id) are skipped. Returns the rows inserted.</summary>
-    public async Task<int> InsertAsync(IReadOnlyList<UsageRecord> batch, CancellationToken cancellationToken)
+    private const string InsertSql =
+        """
+        INSERT INTO usage (request_id, time, tenant, key_id, model, node_id, status, prompt_tokens, completion_tokens, total_tokens, streamed, duration_ms)
+        SELECT * FROM unnest(@ids, @times, @tenants, @keys, @models, @nodes, @statuses, @prompt, @completion, @total, @streamed, @durations)
+        """;
+
+    /// <summary>
+    /// Inserts a batch in one statement. A batch that may be stored already (a write whose outcome was lost) is written
+    /// with <c>ON CONFLICT DO NOTHING</c>, so its rows stored before are skipped; returns the rows inserted.
+    /// </summary>
+    /// <remarks>
+    /// Only a write that may repeat an earlier one pays for <c>ON CONFLICT</c>: PostgreSQL inserts each row's index entry
+    /// speculatively for it, which cost 5 µs more per row here (11.5 against 6.5 µs with time-ordered request ids).
+    /// A first write whose rows collide fails with a unique violation and is written again as a possible repeat.
+    /// </remarks>
+    public async Task<int> InsertAsync(IReadOnlyList<UsageRecord> batch, bool mayBeStored, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await connection.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO usage (request_id, time, tenant, key_id, model, node_id, status, prompt_tokens, completion_tokens, total_tokens, streamed, duration_ms)
-            SELECT * FROM unnest(@ids, @times, @tenants, @keys, @models, @nodes, @statuses, @prompt, @completion, @total, @streamed, @durations)
-            ON CONFLICT (request_id) DO NOTHING
-            """,
+            mayBeStored ? InsertSql + " ON CONFLICT (request_id) DO NOTHING" : InsertSql,
             new
             {
                 ids = batch.Select(r => r.RequestId).ToArray(),
