@@ -19,7 +19,6 @@ internal sealed class GatewayHandler(
     KnownModels knownModels,
     InferenceForwarder forwarder,
     Observability.ControlPlaneMetrics metrics,
-    ILogger<GatewayHandler> logger,
     IOptions<GatewayOptions> options,
     TimeProvider time)
 {
@@ -50,8 +49,9 @@ internal sealed class GatewayHandler(
             hostingMetrics.MetricsDisabled = true;
         }
 
-        // Every log line of this request carries its id (the one the client got in x-request-id).
-        using var scope = logger.BeginScope(new KeyValuePair<string, object>[] { new("RequestId", requestId) });
+        // Kestrel names a request by this when it logs one that failed; the gateway's own lines name it themselves. No log
+        // scope: one per request set an AsyncLocal, and every await of the request then carried it.
+        context.TraceIdentifier = requestId;
         var path = context.Request.Path.Value ?? "";
         var method = context.Request.Method;
         var (kind, enginePath, expectedMethod) = path switch

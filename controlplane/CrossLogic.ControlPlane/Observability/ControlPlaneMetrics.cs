@@ -11,6 +11,9 @@ namespace CrossLogic.ControlPlane.Observability;
 internal sealed class ControlPlaneMetrics
 {
     public const string MeterName = "CrossLogic.ControlPlane";
+
+    /// <summary>HTTP statuses boxed once: a tag's value is an object, and a fresh box per request is garbage per request.</summary>
+    private static readonly object[] Statuses = [.. Enumerable.Range(0, 600).Select(status => (object)status)];
     private readonly Counter<long> _gatewayRequests;
     private readonly Histogram<double> _gatewayDuration;
     private readonly Counter<long> _gatewayTokens;
@@ -33,7 +36,7 @@ internal sealed class ControlPlaneMetrics
     /// <param name="model">A model the gateway knows, or empty: request input never becomes a label by itself.</param>
     public void GatewayRequest(string model, int status, TimeSpan duration)
     {
-        var tags = new TagList { { "model", model }, { "status", status } };
+        var tags = new TagList { { "model", model }, { "status", (uint)status < (uint)Statuses.Length ? Statuses[status] : status } };
         _gatewayRequests.Add(1, tags);
         _gatewayDuration.Record(duration.TotalSeconds, new TagList { { "model", model } });
     }

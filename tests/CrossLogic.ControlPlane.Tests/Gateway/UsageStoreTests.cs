@@ -2,6 +2,7 @@ using CrossLogic.ControlPlane.Gateway;
 using CrossLogic.ControlPlane.Gateway.Usage;
 using CrossLogic.ControlPlane.Observability;
 using CrossLogic.ControlPlane.Tests.Store;
+using CrossLogic.Testing;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Testing;
@@ -69,6 +70,8 @@ public sealed class UsageStoreTests : IAsyncLifetime
 
         recorder.Record(stored with { PromptTokens = 999 });
         recorder.Record(fresh);
+        // Stopped only once it ran: a BackgroundService stopped before its ExecuteAsync started never runs it.
+        await Eventually.TrueAsync(() => recorder.Written == 2, TimeSpan.FromSeconds(10), "the batch written");
         await recorder.StopAsync(default);
 
         Assert.Equal([stored.RequestId, fresh.RequestId], await StoredIdsAsync());

@@ -50,9 +50,6 @@ internal static class ApiKeyFormat
         return SHA256.HashData(utf8[..length]);
     }
 
-    /// <summary>Constant-time comparison of a presented key with a stored hash.</summary>
-    public static bool Matches(ReadOnlySpan<char> key, byte[] storedHash) => CryptographicOperations.FixedTimeEquals(Hash(key), storedHash);
-
     private static bool IsBase64Url(ReadOnlySpan<char> value)
     {
         foreach (var c in value)
