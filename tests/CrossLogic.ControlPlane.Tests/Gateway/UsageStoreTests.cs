@@ -19,6 +19,7 @@ namespace CrossLogic.ControlPlane.Tests.Gateway;
 public sealed class UsageStoreTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 29, 6, 0, 0, TimeSpan.Zero));
+    private readonly ServiceProvider _meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private MigratedPostgres _database = null!;
     private UsageStore _store = null!;
 
@@ -28,7 +29,11 @@ public sealed class UsageStoreTests : IAsyncLifetime
         _store = new UsageStore(_database.DataSource);
     }
 
-    public async Task DisposeAsync() => await _database.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _meters.DisposeAsync();
+        await _database.DisposeAsync();
+    }
 
     [Fact]
     public async Task A_write_that_may_repeat_an_earlier_one_skips_the_rows_stored_before()
@@ -59,13 +64,7 @@ public sealed class UsageStoreTests : IAsyncLifetime
         var logger = new FakeLogger<UsageRecorder>();
         var (stored, fresh) = (Row(), Row());
         await _store.InsertAsync([stored], mayBeStored: false, default);
-        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var recorder = new UsageRecorder(
-            _store,
-            Options.Create(new GatewayOptions { UsageFlushIntervalMs = 10 }),
-            TimeProvider.System,
-            new ControlPlaneMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
-            logger);
+        var recorder = Recorder(logger);
         await recorder.StartAsync(default);
 
         recorder.Record(stored with { PromptTokens = 999 });
@@ -81,11 +80,37 @@ public sealed class UsageStoreTests : IAsyncLifetime
         Assert.Equal([1217], logger.Collector.GetSnapshot().Select(record => record.Id.Id));
     }
 
+    [Fact]
+    public async Task Rows_recorded_while_the_database_is_down_are_written_once_when_it_is_back()
+    {
+        var logger = new FakeLogger<UsageRecorder>();
+        var (a, b) = (Row(), Row());
+        var recorder = Recorder(logger);
+        await recorder.StartAsync(default);
+        await _database.Server.StopServerAsync();
+
+        recorder.Record(a);
+        recorder.Record(b);
+        await Eventually.TrueAsync(() => logger.Collector.GetSnapshot().Any(r => r.Id.Id == 1205), TimeSpan.FromSeconds(10), "a failed write logged");
+        await _database.Server.StartServerAsync();
+        await Eventually.TrueAsync(() => recorder.Written == 2, TimeSpan.FromSeconds(30), "the batch written after the restart");
+        await recorder.StopAsync(default);
+
+        Assert.Equal([a.RequestId, b.RequestId], await StoredIdsAsync());
+    }
+
     private UsageRecord Row()
     {
         _time.Advance(TimeSpan.FromMilliseconds(1));
         return new UsageRecord(RequestIds.New(_time), _time.GetUtcNow().UtcDateTime, "t", "k", "m", "n1", 200, 10, 1, 11, false, 5);
     }
+
+    private UsageRecorder Recorder(FakeLogger<UsageRecorder> logger) => new(
+        _store,
+        Options.Create(new GatewayOptions { UsageFlushIntervalMs = 10 }),
+        TimeProvider.System,
+        new ControlPlaneMetrics(_meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+        logger);
 
     private async Task<List<string>> StoredIdsAsync()
     {
