@@ -26,18 +26,22 @@ internal readonly record struct AttemptResult(AttemptError Error, string? Detail
 {
     public static AttemptResult Failed(AttemptError error, string detail) => new(error, detail, null);
 
-    /// <summary>Whether <paramref name="exception"/>, or one it wraps, is a failure to connect: nothing reached the engine.</summary>
-    public static bool IsConnectFailure(Exception? exception)
+    /// <summary>Whether <paramref name="exception"/>, or the HTTP failure it wraps, is a failure to connect: nothing reached the engine.</summary>
+    public static bool IsConnectFailure(Exception? exception) =>
+        HttpFailureOf(exception) is { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
+
+    /// <summary><paramref name="exception"/> itself or the first exception it wraps that is an HTTP failure; null if none is.</summary>
+    public static HttpRequestException? HttpFailureOf(Exception? exception)
     {
         for (var current = exception; current is not null; current = current.InnerException)
         {
-            if (current is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError })
+            if (current is HttpRequestException failure)
             {
-                return true;
+                return failure;
             }
         }
 
-        return false;
+        return null;
     }
 
     /// <summary>A transport failure or timeout of the engine's own: held against the replica by passive health.</summary>

@@ -189,19 +189,6 @@ internal sealed class InferenceForwarder(
 
     private static string Describe(HttpContext context) =>
         context.Features.Get<IForwarderErrorFeature>() is { } feature
-            ? $"{feature.Error}{(feature.Exception is { } ex ? ": " + (Unwrap<HttpRequestException>(ex)?.Message ?? ex.Message) : "")}"
+            ? $"{feature.Error}{(feature.Exception is { } ex ? ": " + (AttemptResult.HttpFailureOf(ex)?.Message ?? ex.Message) : "")}"
             : "unknown error";
-
-    private static T? Unwrap<T>(Exception? ex) where T : Exception
-    {
-        for (var current = ex; current is not null; current = current.InnerException)
-        {
-            if (current is T match)
-            {
-                return match;
-            }
-        }
-
-        return null;
-    }
 }
