@@ -12,14 +12,68 @@ namespace CrossLogic.Bench;
 /// answer passed on in one write, no header rewriting. Only what the benchmark sends is understood: requests and answers
 /// framed by <c>Content-Length</c>. Not a proxy to run anything else through.
 /// </summary>
+/// <remarks>
+/// Its two halves also serve the lines that split a Kestrel proxy's cost: <see cref="RawClient"/> behind Kestrel
+/// (<c>kestrel_raw_client</c>), and this server with .NET's HTTP client behind it (<c>raw_server_httpclient</c>).
+/// </remarks>
 internal static class RawSocketProxy
 {
     private const int BufferSize = 16 << 10;
 
-    public static async Task RunAsync(int port, Uri upstream, string allocatedPath)
+    /// <summary>Sends one whole HTTP/1.1 request to the engine and gives its whole answer; <c>Release</c> once the answer is used.</summary>
+    public delegate Task<(ReadOnlyMemory<byte> Answer, Action Release)> Exchange(ReadOnlyMemory<byte> request);
+
+    public static Task RunAsync(int port, Uri upstream, string allocatedPath) => ServeAsync(port, allocatedPath, RawClient(upstream));
+
+    /// <summary>This server with <see cref="SocketsHttpHandler"/> behind it: Kestrel's half replaced, .NET's HTTP client kept.</summary>
+    public static Task RunWithHttpClientAsync(int port, Uri upstream, string allocatedPath, HttpMessageInvoker client) =>
+        ServeAsync(port, allocatedPath, async request =>
+        {
+            var headersEnd = request.Span.IndexOf("\r\n\r\n"u8);
+            var head = Encoding.ASCII.GetString(request.Span[..headersEnd]);
+            using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(upstream, head.Split(' ')[1]))
+            {
+                Version = HttpVersion.Version11,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+                Content = new ByteArrayContent(request[(headersEnd + 4)..].ToArray()),
+            };
+            message.Content.Headers.TryAddWithoutValidation("Content-Type", Header(head, "content-type"));
+            message.Headers.TryAddWithoutValidation("Authorization", Header(head, "authorization"));
+            using var response = await client.SendAsync(message, CancellationToken.None);
+            var body = await response.Content.ReadAsByteArrayAsync();
+            var answerHead = Encoding.ASCII.GetBytes(
+                $"HTTP/1.1 {(int)response.StatusCode} {response.ReasonPhrase}\r\nContent-Type: {response.Content.Headers.ContentType}\r\nContent-Length: {body.Length}\r\n\r\n");
+            return (answerHead.Concat(body).ToArray(), () => { });
+        });
+
+    /// <summary>The other half: pooled keep-alive connections to the engine, each request and answer in one write.</summary>
+    public static Exchange RawClient(Uri upstream)
     {
         var engine = new IPEndPoint(IPAddress.Parse(upstream.Host), upstream.Port);
         var pool = new ConcurrentBag<EngineConnection>();
+        return async request =>
+        {
+            var (connection, answer) = await ExchangeAsync(pool, engine, request);
+            return (answer, () => pool.Add(connection));
+        };
+    }
+
+    /// <summary>The value of a header in a block of headers, or "".</summary>
+    public static string Header(string head, string name)
+    {
+        var at = head.IndexOf("\r\n" + name + ":", StringComparison.OrdinalIgnoreCase);
+        if (at < 0)
+        {
+            return "";
+        }
+
+        var start = at + name.Length + 3;
+        var end = head.IndexOf('\r', start);
+        return head[start..(end < 0 ? head.Length : end)].Trim();
+    }
+
+    private static async Task ServeAsync(int port, string allocatedPath, Exchange exchange)
+    {
         var allocatedRequest = Encoding.ASCII.GetBytes("GET " + allocatedPath);
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, port));
@@ -28,11 +82,11 @@ internal static class RawSocketProxy
         {
             var client = await listener.AcceptAsync();
             client.NoDelay = true;
-            _ = Task.Run(() => ServeAsync(client, engine, pool, allocatedRequest));
+            _ = Task.Run(() => ServeAsync(client, allocatedRequest, exchange));
         }
     }
 
-    private static async Task ServeAsync(Socket client, IPEndPoint engine, ConcurrentBag<EngineConnection> pool, byte[] allocatedRequest)
+    private static async Task ServeAsync(Socket client, byte[] allocatedRequest, Exchange exchange)
     {
         var buffer = new byte[BufferSize];
         var filled = 0;
@@ -59,16 +113,16 @@ internal static class RawSocketProxy
                 }
                 else
                 {
-                    var (connection, answer) = await ExchangeAsync(pool, engine, buffer.AsMemory(0, length));
+                    var (answer, release) = await exchange(buffer.AsMemory(0, length));
                     await client.SendAsync(answer, SocketFlags.None);
-                    pool.Add(connection);
+                    release();
                 }
 
                 buffer.AsSpan(length, filled - length).CopyTo(buffer);
                 filled -= length;
             }
         }
-        catch (Exception ex) when (ex is SocketException or IOException)
+        catch (Exception ex) when (ex is SocketException or IOException or HttpRequestException)
         {
             // The client or the engine closed the connection; the benchmark counts the request as failed.
         }
@@ -110,7 +164,7 @@ internal static class RawSocketProxy
     }
 
     /// <summary>The length of the message at the start of <paramref name="data"/> (headers and body), or 0 before its headers end.</summary>
-    private static int MessageLength(ReadOnlySpan<byte> data)
+    public static int MessageLength(ReadOnlySpan<byte> data)
     {
         var headersEnd = data.IndexOf("\r\n\r\n"u8);
         if (headersEnd < 0)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Text;
 using CrossLogic.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -21,6 +22,9 @@ namespace CrossLogic.Bench;
 /// other request (<c>EngineExchange</c>).</item>
 /// <item><c>raw_socket</c>: <see cref="RawSocketProxy"/>, HTTP/1.1 handled by hand on .NET sockets; the floor for a
 /// .NET proxy on this machine.</item>
+/// <item><c>kestrel_raw_client</c> and <c>raw_server_httpclient</c>: <c>kestrel_client</c> with one half replaced by
+/// <c>raw_socket</c>'s (the engine's side, then the client's), which splits its cost between Kestrel and .NET's HTTP
+/// client.</item>
 /// </list>
 /// From direct to a line is the price of that stack here; from <c>kestrel_client</c> to the gateway is the gateway's
 /// own work.
@@ -36,7 +40,7 @@ internal sealed class ReferenceProxy : IAsyncDisposable
         Port = port;
     }
 
-    public static readonly string[] Kinds = ["yarp", "kestrel_client", "raw_socket"];
+    public static readonly string[] Kinds = ["yarp", "kestrel_client", "raw_socket", "kestrel_raw_client", "raw_server_httpclient"];
 
     public int Port { get; }
 
@@ -101,6 +105,20 @@ internal sealed class ReferenceProxy : IAsyncDisposable
             return 0;
         }
 
+        if (kind == "raw_server_httpclient")
+        {
+            using var httpClient = new HttpMessageInvoker(new SocketsHttpHandler
+            {
+                UseProxy = false,
+                AllowAutoRedirect = false,
+                AutomaticDecompression = DecompressionMethods.None,
+                UseCookies = false,
+                ActivityHeadersPropagator = null,
+            });
+            await RawSocketProxy.RunWithHttpClientAsync(port, upstream, AllocatedPath, httpClient);
+            return 0;
+        }
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
@@ -123,6 +141,7 @@ internal sealed class ReferenceProxy : IAsyncDisposable
         {
             "yarp" => ForwardWithYarp(app.Services.GetRequiredService<IHttpForwarder>(), client, upstream),
             "kestrel_client" => context => ExchangeAsync(context, client, upstream),
+            "kestrel_raw_client" => ForwardWithRawClient(RawSocketProxy.RawClient(upstream), upstream),
             _ => throw new ArgumentException($"unknown reference proxy '{kind}' (one of {string.Join(", ", Kinds)})"),
         };
 
@@ -146,6 +165,35 @@ internal sealed class ReferenceProxy : IAsyncDisposable
         var config = new ForwarderRequestConfig { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
         var destination = upstream.ToString();
         return async context => await forwarder.SendAsync(context, destination, client, config, HttpTransformer.Default);
+    }
+
+    /// <summary>As <see cref="ExchangeAsync"/>, with the request written and the answer read by hand.</summary>
+    private static RequestDelegate ForwardWithRawClient(RawSocketProxy.Exchange exchange, Uri upstream)
+    {
+        var hostHeader = $"Host: {upstream.Authority}\r\n";
+        return async context =>
+        {
+            var length = (int)(context.Request.ContentLength ?? 0);
+            var head = Encoding.ASCII.GetBytes(
+                $"POST {context.Request.Path.Value} HTTP/1.1\r\n{hostHeader}Content-Type: {context.Request.ContentType}\r\nAuthorization: {context.Request.Headers.Authorization}\r\nContent-Length: {length}\r\n\r\n");
+            var request = new byte[head.Length + length];
+            head.CopyTo(request, 0);
+            await context.Request.Body.ReadExactlyAsync(request.AsMemory(head.Length), context.RequestAborted);
+            var (answer, release) = await exchange(request);
+            try
+            {
+                var headersEnd = answer.Span.IndexOf("\r\n\r\n"u8);
+                var answerHead = Encoding.ASCII.GetString(answer.Span[..headersEnd]);
+                context.Response.StatusCode = int.Parse(answerHead.AsSpan(9, 3), CultureInfo.InvariantCulture);
+                context.Response.ContentType = RawSocketProxy.Header(answerHead, "content-type");
+                context.Response.ContentLength = answer.Length - headersEnd - 4;
+                await context.Response.Body.WriteAsync(answer[(headersEnd + 4)..], context.RequestAborted);
+            }
+            finally
+            {
+                release();
+            }
+        };
     }
 
     /// <summary>The body read whole, sent in one request, the answer read whole and written in one write.</summary>
