@@ -107,14 +107,7 @@ internal sealed class ReferenceProxy : IAsyncDisposable
 
         if (kind == "raw_server_httpclient")
         {
-            using var httpClient = new HttpMessageInvoker(new SocketsHttpHandler
-            {
-                UseProxy = false,
-                AllowAutoRedirect = false,
-                AutomaticDecompression = DecompressionMethods.None,
-                UseCookies = false,
-                ActivityHeadersPropagator = null,
-            });
+            using var httpClient = EngineClient();
             await RawSocketProxy.RunWithHttpClientAsync(port, upstream, AllocatedPath, httpClient);
             return 0;
         }
@@ -129,14 +122,7 @@ internal sealed class ReferenceProxy : IAsyncDisposable
         });
         builder.Services.AddHttpForwarder();
         await using var app = builder.Build();
-        using var client = new HttpMessageInvoker(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            ActivityHeadersPropagator = null,
-        });
+        using var client = EngineClient();
         RequestDelegate forward = kind switch
         {
             "yarp" => ForwardWithYarp(app.Services.GetRequiredService<IHttpForwarder>(), client, upstream),
@@ -159,6 +145,16 @@ internal sealed class ReferenceProxy : IAsyncDisposable
         await app.RunAsync();
         return 0;
     }
+
+    /// <summary>.NET's HTTP client as the gateway sets it up for engines: no proxy, redirects, decompression, cookies or trace headers.</summary>
+    private static HttpMessageInvoker EngineClient() => new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        ActivityHeadersPropagator = null,
+    });
 
     private static RequestDelegate ForwardWithYarp(IHttpForwarder forwarder, HttpMessageInvoker client, Uri upstream)
     {
