@@ -14,8 +14,9 @@ namespace CrossLogic.ControlPlane.Gateway.RateLimits;
 /// The exchange costs in proportion to the keys in use: a key's row is written when its totals changed (and once an
 /// hour, so the daily prune never takes a live replica's row), and the others' sums are read for the keys met here
 /// for the first time and the keys the others changed since the last exchange, less <see cref="ChangeMargin"/> for
-/// writes that committed late. A replica that has met 100,000 keys and serves a few hundred writes and reads a few
-/// hundred rows a second, not 100,000.
+/// writes that committed late. A replica that has met 100,000 keys, a few hundred of them in use across the replicas,
+/// writes and reads a few hundred rows a second, not 100,000. Keys the others changed but this replica never met are
+/// read and skipped.
 /// </remarks>
 internal sealed class KeyConsumptionSync(
     KeyRateLimiter limiter,
