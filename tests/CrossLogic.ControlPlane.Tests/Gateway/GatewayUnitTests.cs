@@ -100,6 +100,35 @@ public sealed class InferenceRequestTests
         Assert.Equal(5, forwarded.RootElement.GetProperty("top_k").GetInt32());
     }
 
+    [Theory]
+    [InlineData("""{"model":"allowed","model":"other","messages":[{"role":"user","content":"hi"}]}""", "Duplicate")]
+    [InlineData("""{"model":"m","stream":true,"stream_options":{},"stream_options":{},"messages":[{"role":"user","content":"hi"}]}""", "Duplicate")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"hi","content":"ho"}]}""", "Duplicate")]
+    public void A_body_that_names_a_property_twice_is_a_bad_request(string body, string said)
+    {
+        var (request, error) = InferenceRequest.Parse(InferenceKind.Chat, Encoding.UTF8.GetBytes(body), Options);
+
+        Assert.Null(request);
+        Assert.Equal(400, error!.Status);
+        Assert.Contains(said, error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData("model")]
+    [InlineData("content")]
+    public void A_body_that_is_not_utf8_is_a_bad_request_wherever_the_bad_byte_is(string where)
+    {
+        var body = Encoding.UTF8.GetBytes("""{"model":"MODEL","messages":[{"role":"user","content":"CONTENT"}]}""").ToList();
+        var at = Encoding.UTF8.GetString([.. body]).IndexOf(where.ToUpperInvariant(), StringComparison.Ordinal);
+        body[at] = 0xFF;
+
+        var (request, error) = InferenceRequest.Parse(InferenceKind.Chat, [.. body], Options);
+
+        Assert.Null(request);
+        Assert.Equal(400, error!.Status);
+        Assert.Contains("UTF-8", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_request_that_is_not_streamed_is_forwarded_byte_for_byte()
     {

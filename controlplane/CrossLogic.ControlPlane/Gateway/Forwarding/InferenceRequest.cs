@@ -22,12 +22,22 @@ internal sealed record InferenceRequest(InferenceKind Kind, string Model, bool S
     private const int MaxModelLength = 256;
     private static readonly byte[] IncludeUsage = Encoding.UTF8.GetBytes("\"stream_options\":{\"include_usage\":true},");
 
+    /// <summary>
+    /// Strict where parsers could disagree: the body must be UTF-8 (RFC 8259 §8.1) and no object may name a property
+    /// twice. The gateway checks the key's allowed models against one <c>model</c>; with two, the engine could act on
+    /// the other. Either is a 400, never an exception.
+    /// </summary>
     public static (InferenceRequest? Request, OpenAiError? Error) Parse(InferenceKind kind, byte[] body, GatewayOptions options)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            return (null, OpenAiError.BadRequest("The request body is not valid UTF-8; JSON must be sent as UTF-8."));
+        }
+
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
         }
         catch (JsonException ex)
         {
