@@ -154,6 +154,11 @@ internal sealed class GatewayHandler(
         {
             return (null, OpenAiError.TooLarge(limit));
         }
+        catch (BadHttpRequestException ex)
+        {
+            // The client's fault, answered in OpenAI's shape; unhandled, Kestrel logged it as an application error.
+            return (null, OpenAiError.UnreadableBody(ex.StatusCode, ex.Message));
+        }
     }
 
     /// <summary>A body of known length is read straight into its own array: one copy, however long the prompt.</summary>

@@ -14,6 +14,10 @@ internal sealed record OpenAiError(int Status, string Message, string Type, stri
     public static OpenAiError BadRequest(string message, string? param = null, string? code = null) =>
         new(400, message, "invalid_request_error", code, param);
 
+    /// <summary>A body Kestrel could not read: bad chunked framing, cut short (400), or sent too slowly (408).</summary>
+    public static OpenAiError UnreadableBody(int status, string reason) =>
+        new(status, $"The request body could not be read: {reason}", "invalid_request_error", null);
+
     public static OpenAiError ModelNotFound(string model) => new(404,
         $"The model '{model}' does not exist or you do not have access to it.", "invalid_request_error", "model_not_found", "model");
 

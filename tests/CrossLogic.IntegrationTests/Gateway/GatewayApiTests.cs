@@ -177,6 +177,36 @@ public sealed class GatewayApiTests(GatewayCluster cluster)
     }
 
     [Fact]
+    public async Task Bodies_parsers_could_read_two_ways_or_not_at_all_get_400_in_OpenAI_shape()
+    {
+        using var http = cluster.Http();
+        var model = GatewayCluster.Model;
+        using var twoModels = await http.PostAsync("chat/completions", GatewayCluster.Json(
+            $$"""{"model":"no-such-model","model":"{{model}}","messages":[{"role":"user","content":"hi"}]}"""));
+        Assert.Contains("Duplicate property 'model'", (await ErrorAsync(twoModels, HttpStatusCode.BadRequest)).GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        var notUtf8 = System.Text.Encoding.UTF8.GetBytes($$"""{"model":"{{model}}","messages":[{"role":"user","content":"h?"}]}""");
+        notUtf8[Array.LastIndexOf(notUtf8, (byte)'?')] = 0xFF;
+        using var content = new ByteArrayContent(notUtf8);
+        content.Headers.ContentType = new("application/json");
+        using var badBytes = await http.PostAsync("chat/completions", content);
+        Assert.Contains("not valid UTF-8", (await ErrorAsync(badBytes, HttpStatusCode.BadRequest)).GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        // Chunked framing Kestrel cannot read: the client's fault, in OpenAI's shape (raw, as HttpClient frames correctly).
+        var gateway = new Uri(cluster.ControlPlane.GatewayUrl);
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(gateway.Host, gateway.Port);
+        var stream = socket.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+            $"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {cluster.ApiKey}\r\nContent-Type: application/json\r\n" +
+            "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"));
+        using var reader = new StreamReader(stream);
+        var answer = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.StartsWith("HTTP/1.1 400", answer, StringComparison.Ordinal);
+        Assert.Contains("\"message\":\"The request body could not be read", answer, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Engine_errors_reach_the_client_in_OpenAI_shape()
     {
         using var http = cluster.Http();
