@@ -67,6 +67,7 @@ internal static class HostingExtensions
         var gateway = app.Services.GetRequiredService<GatewayHandler>();
         app.MapWhen(context => context.Connection.LocalPort == gatewayPort, branch => branch.Run(gateway.HandleAsync));
         app.UseRouting();
+        app.UseUnknownJsonFieldsRefused();
 
         app.MapGrpcService<NodeLinkService>();
         app.MapGrpcService<FleetService>();
