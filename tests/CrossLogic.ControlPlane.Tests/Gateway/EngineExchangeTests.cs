@@ -107,6 +107,28 @@ public sealed class EngineExchangeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_connect_that_hangs_past_the_connect_timeout_is_a_connect_failure_so_another_replica_may_take_it()
+    {
+        // A host that drops packets: the connect never completes, and the HTTP client's ConnectTimeout ends it.
+        using var hanging = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            ConnectTimeout = TimeSpan.FromMilliseconds(200),
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+                return Stream.Null;
+            },
+        });
+        var (context, written) = Context();
+
+        var result = await Exchange().SendAsync(hanging, context, State()).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(AttemptError.Connect, result.Error);
+        Assert.Equal(0, written.Length);
+    }
+
+    [Fact]
     public async Task An_answer_cut_off_in_its_body_is_a_response_failure_and_no_part_of_it_reaches_the_client()
     {
         var (context, written) = Context();
@@ -120,7 +142,7 @@ public sealed class EngineExchangeTests : IDisposable
     }
 
     [Fact]
-    public async Task An_engine_quiet_for_longer_than_the_idle_timeout_is_a_timeout()
+    public async Task An_answer_not_begun_within_the_idle_timeout_is_a_timeout_not_held_against_a_replica_that_may_be_busy()
     {
         var (context, _) = Context();
         var exchange = new EngineExchange(TimeSpan.FromMilliseconds(300), TimeProvider.System).SendAsync(_client, context, State());
@@ -129,8 +151,28 @@ public sealed class EngineExchangeTests : IDisposable
 
         var result = await exchange.WaitAsync(TimeSpan.FromSeconds(10));
 
+        // A non-streaming answer starts when generation ends: a long one looks like a hung engine from here.
+        Assert.Equal(AttemptError.NoAnswerYet, result.Error);
+        Assert.True(result.IsTimeout);
+        Assert.False(result.CountsAgainstReplica);
+    }
+
+    [Fact]
+    public async Task An_engine_quiet_for_longer_than_the_idle_timeout_within_its_answer_is_a_timeout_held_against_it()
+    {
+        var (context, written) = Context();
+        var exchange = new EngineExchange(TimeSpan.FromMilliseconds(300), TimeProvider.System).SendAsync(_client, context, State());
+        using var connection = await _engine.AcceptTcpClientAsync();
+        var stream = connection.GetStream();
+        await ReadRequestAsync(stream);
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+            $"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {Answer.Length}\r\n\r\n{Answer[..10]}"));
+
+        var result = await exchange.WaitAsync(TimeSpan.FromSeconds(10));
+
         Assert.Equal(AttemptError.Timeout, result.Error);
         Assert.True(result.CountsAgainstReplica);
+        Assert.Equal(0, written.Length);
     }
 
     [Fact]

@@ -87,6 +87,20 @@ public sealed class InferenceRequestTests
     }
 
     [Fact]
+    public void Stream_options_sent_as_null_are_replaced_so_the_engine_gets_one_usage_request()
+    {
+        var body = """{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":null}"""u8.ToArray();
+
+        var (request, error) = InferenceRequest.Parse(InferenceKind.Chat, body, Options);
+
+        Assert.Null(error);
+        Assert.False(request!.ClientWantsUsage);
+        // Parsed as the engine will, strictly: one stream_options, asking for usage.
+        using var forwarded = System.Text.Json.JsonDocument.Parse(request.Body, new() { AllowDuplicateProperties = false });
+        Assert.True(forwarded.RootElement.GetProperty("stream_options").GetProperty("include_usage").GetBoolean());
+    }
+
+    [Fact]
     public void Stream_options_without_include_usage_are_completed_and_everything_else_is_kept()
     {
         var body = """{"model":"m","prompt":"x","stream":true,"stream_options":{"continuous_usage_stats":false},"top_k":5}"""u8.ToArray();

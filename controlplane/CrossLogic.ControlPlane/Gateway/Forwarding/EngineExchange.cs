@@ -146,12 +146,17 @@ internal sealed class EngineExchange(TimeSpan idleTimeout, TimeProvider time) : 
             return AttemptResult.Failed(AttemptError.Other, "the client went away");
         }
 
-        if (ex is OperationCanceledException)
+        if (AttemptResult.IsConnectFailure(ex))
         {
-            return AttemptResult.Failed(AttemptError.Timeout, "no answer in time");
+            return AttemptResult.Failed(AttemptError.Connect, $"{AttemptError.Connect}: {ex.Message}");
         }
 
-        var error = AttemptResult.IsConnectFailure(ex) ? AttemptError.Connect : otherwise;
+        if (ex is OperationCanceledException)
+        {
+            return AttemptResult.Failed(otherwise == AttemptError.Request ? AttemptError.NoAnswerYet : AttemptError.Timeout, "no answer in time");
+        }
+
+        var error = otherwise;
         return AttemptResult.Failed(error, $"{error}: {ex.Message}");
     }
 }

@@ -55,7 +55,11 @@ internal sealed class InferenceForwarder(
             var replica = picker.Pick(replicas, request.AffinityHash, failed);
             if (replica is null)
             {
-                await OpenAiError.BadGateway($"No replica of '{request.Model}' could be reached.").WriteAsync(context.Response).ConfigureAwait(false);
+                // Every replica marked out since the snapshot (a drain, a failed node) is the same as none ready.
+                var error = Array.TrueForAll(replicas, r => r.IsOut)
+                    ? OpenAiError.NoReplica(request.Model, _options.NoReplicaRetryAfterSeconds)
+                    : OpenAiError.BadGateway($"No replica of '{request.Model}' could be reached.");
+                await error.WriteAsync(context.Response).ConfigureAwait(false);
                 return;
             }
 
@@ -141,7 +145,7 @@ internal sealed class InferenceForwarder(
         var clientGone = context.RequestAborted.IsCancellationRequested;
         if (result.Error != AttemptError.None && !context.Response.HasStarted && !clientGone)
         {
-            var upstreamError = result.Error == AttemptError.Timeout
+            var upstreamError = result.IsTimeout
                 ? OpenAiError.GatewayTimeout($"Replica '{replica.NodeId}' did not answer in time.")
                 : OpenAiError.BadGateway($"Replica '{replica.NodeId}' failed: {result.Detail}");
             context.Response.Clear();

@@ -76,13 +76,16 @@ internal sealed record InferenceRequest(InferenceKind Kind, string Model, bool S
                 return (null, countError);
             }
 
-            var hasStreamOptions = root.TryGetProperty("stream_options", out var streamOptions) && streamOptions.ValueKind != JsonValueKind.Null;
-            if (hasStreamOptions && streamOptions.ValueKind != JsonValueKind.Object)
+            // Present, even as null, it is completed in place: a second stream_options put in front of a null one would
+            // leave the engine (Python's JSON keeps the last) without the usage request, and the request unbilled.
+            var hasStreamOptions = root.TryGetProperty("stream_options", out var streamOptions);
+            if (hasStreamOptions && streamOptions.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
             {
                 return (null, OpenAiError.BadRequest("'stream_options' must be an object.", "stream_options"));
             }
 
-            var wantsUsage = hasStreamOptions && streamOptions.TryGetProperty("include_usage", out var include) && include.ValueKind == JsonValueKind.True;
+            var wantsUsage = hasStreamOptions && streamOptions.ValueKind == JsonValueKind.Object
+                && streamOptions.TryGetProperty("include_usage", out var include) && include.ValueKind == JsonValueKind.True;
             var affinity = prompt.ValueKind == JsonValueKind.Undefined || !options.PrefixAffinity ? null : HashPrompt(prompt, options.PrefixAffinityChars);
             var forwarded = !stream || wantsUsage ? body
                 : hasStreamOptions ? WithUsageRequested(body)
