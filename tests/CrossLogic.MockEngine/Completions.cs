@@ -88,6 +88,10 @@ internal sealed class Completions(
         var events = new ServerSentEvents(response);
         await events.StartAsync(aborted);
         var generated = 0;
+        // vLLM's continuous_usage_stats (with include_usage): every chunk carries the usage so far.
+        Usage? SoFar() => request.IncludeUsage && request.ContinuousUsage
+            ? new Usage(request.PromptTokens, generated, request.PromptTokens + generated)
+            : null;
         await foreach (var token in generator.GenerateAsync(request.MaxTokens, aborted))
         {
             generated++;
@@ -100,17 +104,18 @@ internal sealed class Completions(
             if (!chat)
             {
                 var choice = new TextChoice(0, token, null, finish, null);
-                await events.WriteAsync(new TextCompletion(id, "text_completion", created, request.Model, [choice], null), WireJson.Relaxed.TextCompletion, aborted);
+                await events.WriteAsync(new TextCompletion(id, "text_completion", created, request.Model, [choice], SoFar()), WireJson.Relaxed.TextCompletion, aborted);
                 continue;
             }
 
             // vLLM's first chat chunk carries only the role, and goes out with the first token.
             if (generated == 1)
             {
-                await events.WriteAsync(ChatChunk(id, created, request.Model, new ChatDelta("assistant", ""), null), WireJson.Relaxed.ChatChunk, aborted);
+                var beforeFirst = SoFar() is { } first ? first with { CompletionTokens = 0, TotalTokens = first.PromptTokens } : null;
+                await events.WriteAsync(ChatChunk(id, created, request.Model, new ChatDelta("assistant", ""), null, beforeFirst), WireJson.Relaxed.ChatChunk, aborted);
             }
 
-            await events.WriteAsync(ChatChunk(id, created, request.Model, new ChatDelta(null, token), finish), WireJson.Relaxed.ChatChunk, aborted);
+            await events.WriteAsync(ChatChunk(id, created, request.Model, new ChatDelta(null, token), finish, SoFar()), WireJson.Relaxed.ChatChunk, aborted);
         }
 
         if (request.IncludeUsage)
@@ -129,8 +134,8 @@ internal sealed class Completions(
         await events.DoneAsync(aborted);
     }
 
-    private static ChatChunk ChatChunk(string id, long created, string model, ChatDelta delta, string? finish) =>
-        new(id, "chat.completion.chunk", created, model, [new ChatChunkChoice(0, delta, null, finish)], null);
+    private static ChatChunk ChatChunk(string id, long created, string model, ChatDelta delta, string? finish, Usage? usage) =>
+        new(id, "chat.completion.chunk", created, model, [new ChatChunkChoice(0, delta, null, finish)], usage);
 
     private (GenerationRequest? Request, VllmError? Error) Parse(JsonObject body, string model, bool chat)
     {
@@ -164,7 +169,8 @@ internal sealed class Completions(
             return (null, VllmErrors.BadRequest("Stream options can only be defined when `stream=True`."));
         }
 
-        if (!RequestBody.TryBool(streamOptions as JsonObject, "include_usage", out var includeUsage, out error))
+        if (!RequestBody.TryBool(streamOptions as JsonObject, "include_usage", out var includeUsage, out error)
+            || !RequestBody.TryBool(streamOptions as JsonObject, "continuous_usage_stats", out var continuousUsage, out error))
         {
             return (null, error);
         }
@@ -176,8 +182,8 @@ internal sealed class Completions(
                 $"({promptTokens} in the messages, {max} in the completion). Please reduce the length of the messages or completion."));
         }
 
-        return (new GenerationRequest(model, promptTokens, max, stream, includeUsage), null);
+        return (new GenerationRequest(model, promptTokens, max, stream, includeUsage, continuousUsage), null);
     }
 
-    private sealed record GenerationRequest(string Model, int PromptTokens, int MaxTokens, bool Stream, bool IncludeUsage);
+    private sealed record GenerationRequest(string Model, int PromptTokens, int MaxTokens, bool Stream, bool IncludeUsage, bool ContinuousUsage);
 }

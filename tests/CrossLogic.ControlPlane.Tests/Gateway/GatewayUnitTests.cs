@@ -81,8 +81,10 @@ public sealed class InferenceRequestTests
         Assert.Null(error);
         Assert.True(request!.Stream);
         Assert.False(request.ClientWantsUsage);
+        Assert.False(request.ClientWantsUsageInChunks);
         using var forwarded = System.Text.Json.JsonDocument.Parse(request.Body);
         Assert.True(forwarded.RootElement.GetProperty("stream_options").GetProperty("include_usage").GetBoolean());
+        Assert.True(forwarded.RootElement.GetProperty("stream_options").GetProperty("continuous_usage_stats").GetBoolean());
         Assert.Equal("m", forwarded.RootElement.GetProperty("model").GetString());
     }
 
@@ -103,14 +105,18 @@ public sealed class InferenceRequestTests
     [Fact]
     public void Stream_options_without_include_usage_are_completed_and_everything_else_is_kept()
     {
-        var body = """{"model":"m","prompt":"x","stream":true,"stream_options":{"continuous_usage_stats":false},"top_k":5}"""u8.ToArray();
+        var body = """{"model":"m","prompt":"x","stream":true,"stream_options":{"continuous_usage_stats":false,"x":1},"top_k":5}"""u8.ToArray();
 
         var (request, _) = InferenceRequest.Parse(InferenceKind.Completion, body, Options);
 
-        using var forwarded = System.Text.Json.JsonDocument.Parse(request!.Body);
+        // The engine is asked for usage in every chunk; the client, which did not ask, gets none of it.
+        Assert.False(request!.ClientWantsUsage);
+        Assert.False(request.ClientWantsUsageInChunks);
+        using var forwarded = System.Text.Json.JsonDocument.Parse(request.Body);
         var options = forwarded.RootElement.GetProperty("stream_options");
         Assert.True(options.GetProperty("include_usage").GetBoolean());
-        Assert.False(options.GetProperty("continuous_usage_stats").GetBoolean());
+        Assert.True(options.GetProperty("continuous_usage_stats").GetBoolean());
+        Assert.Equal(1, options.GetProperty("x").GetInt32());
         Assert.Equal(5, forwarded.RootElement.GetProperty("top_k").GetInt32());
     }
 
@@ -189,6 +195,34 @@ public sealed class ResponseTapTests
         var seen = Encoding.UTF8.GetString(client.ToArray());
         Assert.Equal("data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\ndata: [DONE]\n\n", seen);
         Assert.Equal(new TokenUsage(3, 1, 4), tap.Usage);
+    }
+
+    [Fact]
+    public async Task Usage_in_every_chunk_is_read_and_taken_out_of_the_chunks_when_the_client_did_not_ask_for_it()
+    {
+        using var client = new MemoryStream();
+        var tap = new ResponseTap(client, serverSentEvents: true, keepUsageChunk: false, TimeProvider.System, keepUsageInChunks: false);
+        var sse = "data: {\"id\":\"x\",\"choices\":[{\"delta\":{\"content\":\"a\"}}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}\n\n" +
+                  "data: {\"usage\": {\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5} , \"choices\":[{\"delta\":{\"content\":\"b\"}}]}\n\n";
+
+        await tap.WriteAsync(Encoding.UTF8.GetBytes(sse));
+
+        Assert.Equal(
+            "data: {\"id\":\"x\",\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\ndata: { \"choices\":[{\"delta\":{\"content\":\"b\"}}]}\n\n",
+            Encoding.UTF8.GetString(client.ToArray()));
+        Assert.Equal(new TokenUsage(3, 2, 5), tap.Usage); // what a stream cut here has used
+    }
+
+    [Fact]
+    public async Task Usage_in_every_chunk_passes_unchanged_when_the_client_asked_for_it()
+    {
+        using var client = new MemoryStream();
+        var tap = new ResponseTap(client, serverSentEvents: true, keepUsageChunk: true, TimeProvider.System, keepUsageInChunks: true);
+        var sse = "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}\n\n";
+
+        await tap.WriteAsync(Encoding.UTF8.GetBytes(sse));
+
+        Assert.Equal(sse, Encoding.UTF8.GetString(client.ToArray()));
     }
 
     [Fact]

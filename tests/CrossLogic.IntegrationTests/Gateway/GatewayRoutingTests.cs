@@ -108,26 +108,38 @@ public sealed class GatewayRoutingTests(GatewayCluster cluster)
     }
 
     [Fact]
-    public async Task A_client_that_disconnects_cancels_the_request_on_the_engine()
+    public async Task A_client_that_disconnects_cancels_the_request_on_the_engine_and_is_billed_for_what_it_got()
     {
         const string Model = "cancel-model";
-        var (_, port, _) = await cluster.StartNodeAsync(Model, new Dictionary<string, string> { ["MOCK_ENGINE_TOKENS_PER_SECOND"] = "5" });
+        var (_, port, _) = await cluster.StartNodeAsync(Model, new Dictionary<string, string> { ["MOCK_ENGINE_TOKENS_PER_SECOND"] = "20" });
         await cluster.WaitRoutedAsync(Model);
-        using var http = cluster.Http();
+        var (key, keyId) = await cluster.ControlPlane.CreateApiKeyAsync("cancelled");
+        using var http = cluster.Http(key);
         using var cancel = new CancellationTokenSource();
         using var request = new HttpRequestMessage(HttpMethod.Post, "chat/completions")
         {
             Content = GatewayCluster.Json($$"""{"model":"{{Model}}","messages":[{"role":"user","content":"long"}],"max_tokens":500,"stream":true}"""),
         };
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
-        var stream = await response.Content.ReadAsStreamAsync(cancel.Token);
-        _ = await stream.ReadAsync(new byte[64], cancel.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
+        var contentChunks = 0;
+        while (contentChunks < 4 && await reader.ReadLineAsync(cancel.Token) is { } line)
+        {
+            // The client did not ask for usage: no chunk it sees carries any.
+            Assert.DoesNotContain("usage", line, StringComparison.Ordinal);
+            contentChunks += line.Contains("\"content\":\"", StringComparison.Ordinal) && !line.Contains("\"content\":\"\"", StringComparison.Ordinal) ? 1 : 0;
+        }
+
         Assert.Equal(1, await RunningAsync(port));
 
         await cancel.CancelAsync();
         response.Dispose();
 
         await Eventually.TrueAsync(async () => await RunningAsync(port) == 0, TimeSpan.FromSeconds(5), "engine request aborted");
+        // The stream never reached its usage chunk; the usage of the last chunk the gateway passed on is billed.
+        var usage = await cluster.UsageAsync("cancelled", 1, keyId);
+        Assert.InRange(usage.CompletionTokens, 4, 499);
+        Assert.True(usage.PromptTokens > 0, $"prompt tokens {usage.PromptTokens}");
     }
 
     /// <summary>`vllm:num_requests_running` of a mock engine (its /metrics is open, like vLLM's).</summary>

@@ -111,7 +111,7 @@ internal sealed class InferenceForwarder(
         // The body goes to the engine from the state (BufferedBodyHandler), not from the client's stream, read already.
         context.Features.Set(state);
         var clientBody = context.Response.Body;
-        using var tap = new ResponseTap(clientBody, serverSentEvents: true, request.ClientWantsUsage, time);
+        using var tap = new ResponseTap(clientBody, serverSentEvents: true, request.ClientWantsUsage, time, request.ClientWantsUsageInChunks);
         context.Response.Body = tap;
         ForwarderError error;
         try

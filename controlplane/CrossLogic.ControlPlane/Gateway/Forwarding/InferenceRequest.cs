@@ -15,12 +15,14 @@ internal enum InferenceKind
 /// <summary>
 /// What the gateway reads from an OpenAI request body before forwarding it: the model, whether it streams and wants
 /// usage, and the leading prompt for affinity. The body is forwarded as sent, except that a streaming request asks the
-/// engine for usage (the extra chunk is removed again if the client did not ask for it).
+/// engine for usage, in every chunk (vLLM's <c>continuous_usage_stats</c>): a stream the client cuts short is still
+/// billed for what it used. What the client did not ask for is taken out again (<see cref="ResponseTap"/>).
 /// </summary>
-internal sealed record InferenceRequest(InferenceKind Kind, string Model, bool Stream, bool ClientWantsUsage, ulong? AffinityHash, byte[] Body)
+internal sealed record InferenceRequest(
+    InferenceKind Kind, string Model, bool Stream, bool ClientWantsUsage, bool ClientWantsUsageInChunks, ulong? AffinityHash, byte[] Body)
 {
     private const int MaxModelLength = 256;
-    private static readonly byte[] IncludeUsage = Encoding.UTF8.GetBytes("\"stream_options\":{\"include_usage\":true},");
+    private static readonly byte[] IncludeUsage = Encoding.UTF8.GetBytes("\"stream_options\":{\"include_usage\":true,\"continuous_usage_stats\":true},");
 
     /// <summary>
     /// Strict where parsers could disagree: the body must be UTF-8 (RFC 8259 §8.1) and no object may name a property
@@ -86,11 +88,13 @@ internal sealed record InferenceRequest(InferenceKind Kind, string Model, bool S
 
             var wantsUsage = hasStreamOptions && streamOptions.ValueKind == JsonValueKind.Object
                 && streamOptions.TryGetProperty("include_usage", out var include) && include.ValueKind == JsonValueKind.True;
+            var wantsUsageInChunks = wantsUsage
+                && streamOptions.TryGetProperty("continuous_usage_stats", out var continuous) && continuous.ValueKind == JsonValueKind.True;
             var affinity = prompt.ValueKind == JsonValueKind.Undefined || !options.PrefixAffinity ? null : HashPrompt(prompt, options.PrefixAffinityChars);
-            var forwarded = !stream || wantsUsage ? body
+            var forwarded = !stream || wantsUsageInChunks ? body
                 : hasStreamOptions ? WithUsageRequested(body)
                 : InsertUsageRequest(body);
-            return (new InferenceRequest(kind, model, stream, wantsUsage, affinity, forwarded), null);
+            return (new InferenceRequest(kind, model, stream, wantsUsage, wantsUsageInChunks, affinity, forwarded), null);
         }
     }
 
@@ -141,7 +145,7 @@ internal sealed record InferenceRequest(InferenceKind Kind, string Model, bool S
         return raw.Length < length ? null : Routing.ReplicaPicker.Hash(raw[..length]);
     }
 
-    /// <summary>Adds `"stream_options":{"include_usage":true}` right after the opening brace.</summary>
+    /// <summary>Adds `"stream_options":{"include_usage":true,"continuous_usage_stats":true}` right after the opening brace.</summary>
     private static byte[] InsertUsageRequest(byte[] body)
     {
         var brace = Array.IndexOf(body, (byte)'{');
@@ -159,7 +163,7 @@ internal sealed record InferenceRequest(InferenceKind Kind, string Model, bool S
         return result;
     }
 
-    /// <summary>Sets stream_options.include_usage in an existing object (rare: the client sent stream_options without it).</summary>
+    /// <summary>Sets include_usage and continuous_usage_stats in the client's stream_options (or in place of its null).</summary>
     private static byte[] WithUsageRequested(byte[] body)
     {
         var node = JsonNode.Parse(body)!.AsObject();
@@ -170,6 +174,7 @@ internal sealed record InferenceRequest(InferenceKind Kind, string Model, bool S
         }
 
         options["include_usage"] = true;
+        options["continuous_usage_stats"] = true;
         return JsonSerializer.SerializeToUtf8Bytes(node, GatewayJson.Default.JsonObject);
     }
 }

@@ -5,10 +5,12 @@ namespace CrossLogic.ControlPlane.Gateway.Forwarding;
 /// <summary>
 /// Sits between the forwarder and the client's response body. Bytes pass straight through (each server-sent event is
 /// written and flushed as soon as it is complete, never buffered further); on the way the tap reads the usage the
-/// engine reported, and drops the usage-only chunk of a stream when the client did not ask for it. Its buffer is
-/// pooled: dispose the tap when the request is done.
+/// engine reported (the last seen: every chunk carries it when the gateway asked for continuous usage), drops the
+/// usage-only chunk of a stream when the client did not ask for it, and takes usage out of the other chunks when the
+/// client did not ask for that (<see cref="ChunkUsage"/>). Its buffer is pooled: dispose the tap when the request is
+/// done.
 /// </summary>
-internal sealed class ResponseTap(Stream inner, bool serverSentEvents, bool keepUsageChunk, TimeProvider time) : Stream
+internal sealed class ResponseTap(Stream inner, bool serverSentEvents, bool keepUsageChunk, TimeProvider time, bool keepUsageInChunks = true) : Stream
 {
     private const int TailSize = 8192;
     private const int MaxPendingEvent = 4 << 20;
@@ -46,17 +48,22 @@ internal sealed class ResponseTap(Stream inner, bool serverSentEvents, bool keep
         var keptFrom = 0;
         while (NextEventEnd(_buffer.AsSpan(consumed, _length - consumed)) is var end and > 0)
         {
-            var eventBytes = _buffer.AsSpan(consumed, end);
-            if (InspectEvent(eventBytes))
+            var action = InspectEvent(_buffer.AsSpan(consumed, end));
+            if (action == EventAction.Pass)
             {
                 consumed += end;
                 continue;
             }
 
-            // Drop this event: send what was kept before it, skip it.
+            // Drop or rewrite this event: send what was kept before it, then its replacement, if any.
             if (consumed > keptFrom)
             {
                 await PassAsync(_buffer.AsMemory(keptFrom, consumed - keptFrom), cancellationToken).ConfigureAwait(false);
+            }
+
+            if (action == EventAction.StripUsage && ChunkUsage.Without(_buffer.AsSpan(consumed, end)) is { } stripped)
+            {
+                await PassAsync(stripped, cancellationToken).ConfigureAwait(false);
             }
 
             consumed += end;
@@ -121,16 +128,21 @@ internal sealed class ResponseTap(Stream inner, bool serverSentEvents, bool keep
         await inner.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Reads usage from an event; false when the event is the usage-only chunk the client did not ask for.</summary>
-    private bool InspectEvent(ReadOnlySpan<byte> eventBytes)
+    /// <summary>Reads usage from an event, and says what the client gets of it.</summary>
+    private EventAction InspectEvent(ReadOnlySpan<byte> eventBytes)
     {
         if (eventBytes.IndexOf("\"usage\""u8) < 0 || TokenUsage.FindLast(eventBytes) is not { } usage)
         {
-            return true;
+            return EventAction.Pass;
         }
 
         Usage = usage;
-        return keepUsageChunk || eventBytes.IndexOf("\"choices\":[]"u8) < 0;
+        if (eventBytes.IndexOf("\"choices\":[]"u8) >= 0)
+        {
+            return keepUsageChunk ? EventAction.Pass : EventAction.Drop;
+        }
+
+        return keepUsageInChunks ? EventAction.Pass : EventAction.StripUsage;
     }
 
     /// <summary>Length of the first complete event (through its blank line), or 0.</summary>
@@ -157,6 +169,13 @@ internal sealed class ResponseTap(Stream inner, bool serverSentEvents, bool keep
         }
 
         base.Dispose(disposing);
+    }
+
+    private enum EventAction
+    {
+        Pass,
+        Drop,
+        StripUsage,
     }
 
     private void Append(ReadOnlySpan<byte> bytes)
