@@ -22,14 +22,14 @@ internal static class UnknownJsonFields
         if (context.GetEndpoint()?.Metadata.GetMetadata<GrpcJsonTranscodingMetadata>() is { } transcoding
             && BodyMessage(transcoding.MethodDescriptor.InputType, transcoding.HttpRule.Body) is { } message
             && context.Request.ContentLength is null or (> 0 and <= MaxBodyBytes)
-            && await UnknownFieldAsync(context.Request, message, context.RequestAborted).ConfigureAwait(false) is { } unknown)
+            && await RefusalAsync(context.Request, message, context.RequestAborted).ConfigureAwait(false) is { } refusal)
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             context.Response.ContentType = "application/json";
             await using var json = new Utf8JsonWriter(context.Response.Body);
             json.WriteStartObject();
             json.WriteNumber("code", (int)Grpc.Core.StatusCode.InvalidArgument);
-            json.WriteString("message", $"unknown field '{unknown}' in the request body (fields are the message's JSON or proto names)");
+            json.WriteString("message", refusal);
             json.WriteStartArray("details");
             json.WriteEndArray();
             json.WriteEndObject();
@@ -47,23 +47,28 @@ internal static class UnknownJsonFields
         _ => request.FindFieldByName(body) is { FieldType: FieldType.Message, IsRepeated: false } field ? field.MessageType : null,
     };
 
-    /// <summary>The path of the first unknown field in the body, or null; the body is left to be read again.</summary>
-    private static async Task<string?> UnknownFieldAsync(HttpRequest request, MessageDescriptor message, CancellationToken cancellationToken)
+    /// <summary>Why the body is refused, or null: then it is left, rewound, to the transcoder.</summary>
+    private static async Task<string?> RefusalAsync(HttpRequest request, MessageDescriptor message, CancellationToken cancellationToken)
     {
         request.EnableBuffering(bufferThreshold: 64 << 10, bufferLimit: MaxBodyBytes);
+        string? unknown;
         try
         {
             using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return UnknownField(document.RootElement, message, "");
+            unknown = UnknownField(document.RootElement, message, "");
         }
-        catch (Exception ex) when (ex is JsonException or IOException or BadHttpRequestException)
+        catch (JsonException)
         {
-            return null; // not JSON, too large or cut short: the transcoder answers it in its own words
+            unknown = null; // not JSON: the transcoder says so in its own words
         }
-        finally
+        catch (Exception ex) when (ex is IOException or BadHttpRequestException)
         {
-            request.Body.Position = 0;
+            // Over the buffer's limit (a chunked body of unknown length), cut short or too slow: it cannot be rewound.
+            return $"the request body could not be read, or is over {MaxBodyBytes} bytes: {ex.Message}";
         }
+
+        request.Body.Position = 0;
+        return unknown is null ? null : $"unknown field '{unknown}' in the request body (fields are the message's JSON or proto names)";
     }
 
     private static string? UnknownField(JsonElement value, MessageDescriptor message, string path)

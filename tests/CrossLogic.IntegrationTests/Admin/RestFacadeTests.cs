@@ -41,6 +41,22 @@ public sealed class RestFacadeTests(GatewayCluster cluster)
         Assert.Contains("\"tokensPerMinute\":7", await snake.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_chunked_body_over_the_admin_message_limit_is_refused_in_the_APIs_error_shape()
+    {
+        using var http = Admin();
+        var big = Encoding.UTF8.GetBytes($$"""{"displayName":"{{new string('x', 1_500_000)}}"}""");
+        using var content = new StreamContent(new MemoryStream(big)); // no length: sent chunked
+        content.Headers.ContentType = new("application/json");
+
+        using var response = await http.PostAsync("/v1/tenants/rest/apiKeys", content);
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
+        using var error = JsonDocument.Parse(text);
+        Assert.Equal(3, error.RootElement.GetProperty("code").GetInt32());
+    }
+
     private HttpClient Admin()
     {
         var http = new HttpClient { BaseAddress = new Uri(cluster.ControlPlane.HttpUrl) };

@@ -61,9 +61,11 @@ internal sealed class ResponseTap(Stream inner, bool serverSentEvents, bool keep
                 await PassAsync(_buffer.AsMemory(keptFrom, consumed - keptFrom), cancellationToken).ConfigureAwait(false);
             }
 
-            if (action == EventAction.StripUsage && ChunkUsage.Without(_buffer.AsSpan(consumed, end)) is { } stripped)
+            if (action == EventAction.StripUsage)
             {
-                await PassAsync(stripped, cancellationToken).ConfigureAwait(false);
+                // An event whose usage cannot be cut out cleanly goes as it came: a stray field beats a lost token.
+                var stripped = ChunkUsage.Without(_buffer.AsSpan(consumed, end));
+                await PassAsync(stripped ?? _buffer.AsMemory(consumed, end), cancellationToken).ConfigureAwait(false);
             }
 
             consumed += end;
