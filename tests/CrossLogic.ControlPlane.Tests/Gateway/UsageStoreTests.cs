@@ -99,16 +99,33 @@ public sealed class UsageStoreTests : IAsyncLifetime
         Assert.Equal([a.RequestId, b.RequestId], await StoredIdsAsync());
     }
 
+    [Fact]
+    public async Task Queued_rows_are_written_at_shutdown_even_when_the_hosts_time_is_spent()
+    {
+        var recorder = Recorder(new FakeLogger<UsageRecorder>(), _time);
+        await recorder.StartAsync(default);
+        recorder.Record(Row());
+        await Eventually.TrueAsync(() => { _time.Advance(TimeSpan.FromMilliseconds(10)); return recorder.Written == 1; }, TimeSpan.FromSeconds(10), "the loop running");
+        recorder.Record(Row());
+        recorder.Record(Row()); // waiting for the next flush, which fake time never brings
+
+        // As when Kestrel spent the host's shutdown timeout on open streams.
+        await recorder.StopAsync(new CancellationToken(canceled: true));
+
+        Assert.Equal(3, recorder.Written);
+        Assert.Equal(3, (await StoredIdsAsync()).Count);
+    }
+
     private UsageRecord Row()
     {
         _time.Advance(TimeSpan.FromMilliseconds(1));
         return new UsageRecord(RequestIds.New(_time), _time.GetUtcNow().UtcDateTime, "t", "k", "m", "n1", 200, 10, 1, 11, false, 5);
     }
 
-    private UsageRecorder Recorder(FakeLogger<UsageRecorder> logger) => new(
+    private UsageRecorder Recorder(FakeLogger<UsageRecorder> logger, TimeProvider? time = null) => new(
         _store,
         Options.Create(new GatewayOptions { UsageFlushIntervalMs = 10 }),
-        TimeProvider.System,
+        time ?? TimeProvider.System,
         new ControlPlaneMetrics(_meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
         logger);
 

@@ -9,6 +9,13 @@ namespace CrossLogic.ControlPlane.Gateway.Usage;
 /// </summary>
 internal sealed class UsageRecorder : BackgroundService
 {
+    /// <summary>
+    /// How long shutdown waits for the queued rows to be written, whatever is left of the host's own timeout: Kestrel
+    /// stops first and may spend all of that waiting for long streams. A database that is away is given up on sooner
+    /// (three attempts), with a log line.
+    /// </summary>
+    private static readonly TimeSpan FinalFlushBudget = TimeSpan.FromSeconds(30);
+
     private readonly UsageStore _store;
     private readonly GatewayOptions _options;
     private readonly TimeProvider _time;
@@ -43,9 +50,12 @@ internal sealed class UsageRecorder : BackgroundService
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        // No new rows; ExecuteAsync drains what is queued and returns.
+        // No new rows; ExecuteAsync drains what is queued and returns. The host's token may be spent already: the
+        // drain gets its own budget rather than being abandoned while the rows are written.
         _queue.Writer.TryComplete();
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        using var budget = new CancellationTokenSource(FinalFlushBudget, _time);
+        await base.StopAsync(budget.Token).ConfigureAwait(false);
+        ReportDrops(); // rows of requests that ended after the queue closed
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
