@@ -59,17 +59,21 @@ internal static class RawSocketProxy
     }
 
     /// <summary>The value of a header in a block of headers, or "".</summary>
-    public static string Header(string head, string name)
+    public static string Header(string head, string name) => TryHeader(head, name, out var value) ? value.ToString() : "";
+
+    private static bool TryHeader(string head, string name, out ReadOnlySpan<char> value)
     {
         var at = head.IndexOf("\r\n" + name + ":", StringComparison.OrdinalIgnoreCase);
         if (at < 0)
         {
-            return "";
+            value = default;
+            return false;
         }
 
         var start = at + name.Length + 3;
         var end = head.IndexOf('\r', start);
-        return head[start..(end < 0 ? head.Length : end)].Trim();
+        value = head.AsSpan(start, (end < 0 ? head.Length : end) - start).Trim();
+        return true;
     }
 
     private static async Task ServeAsync(int port, string allocatedPath, Exchange exchange)
@@ -164,7 +168,7 @@ internal static class RawSocketProxy
     }
 
     /// <summary>The length of the message at the start of <paramref name="data"/> (headers and body), or 0 before its headers end.</summary>
-    public static int MessageLength(ReadOnlySpan<byte> data)
+    private static int MessageLength(ReadOnlySpan<byte> data)
     {
         var headersEnd = data.IndexOf("\r\n\r\n"u8);
         if (headersEnd < 0)
@@ -172,17 +176,9 @@ internal static class RawSocketProxy
             return 0;
         }
 
-        var headers = Encoding.ASCII.GetString(data[..headersEnd]);
-        const string name = "\r\ncontent-length:";
-        var at = headers.IndexOf(name, StringComparison.OrdinalIgnoreCase);
-        if (at < 0)
-        {
-            return headersEnd + 4;
-        }
-
-        var start = at + name.Length;
-        var end = headers.IndexOf('\r', start);
-        return headersEnd + 4 + int.Parse(headers.AsSpan(start, (end < 0 ? headers.Length : end) - start).Trim(), CultureInfo.InvariantCulture);
+        return TryHeader(Encoding.ASCII.GetString(data[..headersEnd]), "content-length", out var length)
+            ? headersEnd + 4 + int.Parse(length, CultureInfo.InvariantCulture)
+            : headersEnd + 4;
     }
 
     private sealed class EngineConnection(IPEndPoint engine) : IDisposable

@@ -156,7 +156,6 @@ internal sealed class EngineExchange(TimeSpan idleTimeout, TimeProvider time) : 
             return AttemptResult.Failed(otherwise == AttemptError.Request ? AttemptError.NoAnswerYet : AttemptError.Timeout, "no answer in time");
         }
 
-        var error = otherwise;
-        return AttemptResult.Failed(error, $"{error}: {ex.Message}");
+        return AttemptResult.Failed(otherwise, $"{otherwise}: {ex.Message}");
     }
 }

@@ -105,15 +105,17 @@ internal sealed class KeyConsumptionSync(
 
         foreach (var other in others)
         {
-            if (firstSeen.Contains(other.KeyId))
+            if (!_elsewhere.TryGetValue(other.KeyId, out var before))
             {
-                _elsewhere[other.KeyId] = (other.Requests, other.Tokens);
+                continue;
             }
-            else if (_elsewhere.TryGetValue(other.KeyId, out var before))
+
+            if (!firstSeen.Contains(other.KeyId))
             {
                 limiter.ChargeElsewhere(other.KeyId, other.Requests - before.Requests, other.Tokens - before.Tokens);
-                _elsewhere[other.KeyId] = (other.Requests, other.Tokens);
             }
+
+            _elsewhere[other.KeyId] = (other.Requests, other.Tokens);
         }
 
         _lastRead = readAt;
